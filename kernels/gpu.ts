@@ -1,0 +1,422 @@
+/**
+ * The WebGPU device and everything that is per-device: pipeline cache, buffer pool, the command
+ * encoder that batches dispatches, uniform arena, readback and the tensor lifetime scopes.
+ *
+ * @module
+ */
+import { type Kernel, kernelSource, paramBytes } from "./kernel.ts";
+
+/** A contiguous byte range of a buffer, bound to one kernel binding. */
+export interface BufferWindow {
+  /** The buffer. */
+  buffer: GPUBuffer;
+  /** Byte offset (aligned to the device's storage offset alignment). */
+  offset: number;
+  /** Byte size of the window. */
+  size: number;
+}
+
+/** Options for {@link acquireGpu}. */
+export interface AcquireOptions {
+  /** Prefer the low-power or high-performance adapter. */
+  powerPreference?: GPUPowerPreference;
+  /** Take this adapter instead of requesting one (tests). */
+  adapter?: GPUAdapter;
+}
+
+/** Anything a scope can release at its end. */
+export interface Disposable {
+  /** Frees GPU memory; safe to call twice. */
+  dispose(): void;
+}
+
+const UNIFORM_SLOT = 256;
+const UNIFORM_SLOTS = 1024;
+
+/**
+ * One WebGPU device with its caches. Create it with {@link acquireGpu}; pass it explicitly to
+ * everything that needs it (there is no module-level device).
+ */
+export class Gpu {
+  /** The WebGPU device. */
+  readonly device: GPUDevice;
+  /** What the adapter says about itself. */
+  readonly adapterInfo: GPUAdapterInfo;
+  /** True for software adapters (llvmpipe, lavapipe, SwiftShader, WARP). */
+  readonly isSoftware: boolean;
+  /** Largest byte size one storage binding may have. */
+  readonly maxBindingBytes: number;
+  /** Storage buffer offsets must be multiples of this. */
+  readonly offsetAlignment: number;
+  /** Whether ops record autograd nodes; see {@link Gpu.noGrad}. */
+  gradEnabled = true;
+  /** Set once the device is lost; every later call throws with this reason. */
+  lostReason: string | null = null;
+
+  readonly #pipelines = new Map<string, GPUComputePipeline>();
+  readonly #pool = new Map<number, GPUBuffer[]>();
+  readonly #scopes: Set<Disposable>[] = [];
+  #encoder: GPUCommandEncoder | null = null;
+  #pass: GPUComputePassEncoder | null = null;
+  readonly #uniformBuffer: GPUBuffer;
+  readonly #uniformData = new ArrayBuffer(UNIFORM_SLOT * UNIFORM_SLOTS);
+  #uniformUsed = 0;
+  #allocatedBytes = 0;
+  #pooledBytes = 0;
+
+  /** Wraps an acquired device; prefer {@link acquireGpu}. */
+  constructor(device: GPUDevice, info: GPUAdapterInfo, isSoftware: boolean) {
+    this.device = device;
+    this.adapterInfo = info;
+    this.isSoftware = isSoftware;
+    this.maxBindingBytes = device.limits.maxStorageBufferBindingSize;
+    this.offsetAlignment = device.limits.minStorageBufferOffsetAlignment;
+    this.#uniformBuffer = device.createBuffer({
+      size: UNIFORM_SLOT * UNIFORM_SLOTS,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    device.lost.then((info) => {
+      this.lostReason = `${info.reason}: ${info.message}`;
+    });
+  }
+
+  /** A one-line description of the adapter, for logs and benchmark tables. */
+  describe(): string {
+    const i = this.adapterInfo;
+    const name = i.description || [i.vendor, i.architecture, i.device].filter((s) => s).join(" ");
+    return `${name || "unknown adapter"}${this.isSoftware ? " (software)" : ""}`;
+  }
+
+  /** Bytes currently held by live buffers and by the pool. */
+  memory(): { liveBytes: number; pooledBytes: number } {
+    return { liveBytes: this.#allocatedBytes - this.#pooledBytes, pooledBytes: this.#pooledBytes };
+  }
+
+  #checkAlive(what: string): void {
+    if (this.lostReason !== null) {
+      throw new Error(
+        `${what}: the WebGPU device was lost (${this.lostReason}); acquire a new Gpu`,
+      );
+    }
+  }
+
+  /** Takes a storage buffer of at least `bytes` bytes from the pool or creates one. */
+  allocate(bytes: number): GPUBuffer {
+    this.#checkAlive("allocate");
+    const size = roundBucket(Math.max(bytes, 16));
+    if (size > this.device.limits.maxBufferSize) {
+      throw new Error(
+        `allocate: ${bytes} bytes exceed this adapter's maxBufferSize ${this.device.limits.maxBufferSize}`,
+      );
+    }
+    const free = this.#pool.get(size);
+    const reused = free?.pop();
+    if (reused) {
+      this.#pooledBytes -= size;
+      return reused;
+    }
+    this.#allocatedBytes += size;
+    return this.device.createBuffer({
+      size,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+  }
+
+  /** Returns a buffer to the pool. Later commands may reuse it: queue order keeps that safe. */
+  release(buffer: GPUBuffer): void {
+    const list = this.#pool.get(buffer.size) ?? [];
+    list.push(buffer);
+    this.#pool.set(buffer.size, list);
+    this.#pooledBytes += buffer.size;
+  }
+
+  /** Destroys every pooled buffer (memory held by live tensors stays). */
+  trimPool(): void {
+    this.flush();
+    for (const list of this.#pool.values()) {
+      for (const b of list) {
+        this.#allocatedBytes -= b.size;
+        b.destroy();
+      }
+    }
+    this.#pool.clear();
+    this.#pooledBytes = 0;
+  }
+
+  /** The compute pipeline of a kernel, built once per device. */
+  pipeline(kernel: Kernel): GPUComputePipeline {
+    const cached = this.#pipelines.get(kernel.name);
+    if (cached) return cached;
+    const module = this.device.createShaderModule({
+      code: kernelSource(kernel),
+      label: kernel.name,
+    });
+    const pipeline = this.device.createComputePipeline({
+      layout: "auto",
+      compute: { module, entryPoint: "main" },
+      label: kernel.name,
+    });
+    this.#pipelines.set(kernel.name, pipeline);
+    return pipeline;
+  }
+
+  /**
+   * Records one dispatch into the current command encoder (nothing is submitted until
+   * {@link flush} or a readback).
+   */
+  dispatch(
+    kernel: Kernel,
+    params: ArrayLike<number>,
+    buffers: BufferWindow[],
+    workgroups: readonly [number, number?, number?],
+  ): void {
+    this.#checkAlive(kernel.name);
+    if (params.length !== kernel.params.length) {
+      throw new Error(
+        `${kernel.name}: expected ${kernel.params.length} params, got ${params.length}`,
+      );
+    }
+    if (buffers.length !== kernel.buffers.length) {
+      throw new Error(
+        `${kernel.name}: expected ${kernel.buffers.length} buffers, got ${buffers.length}`,
+      );
+    }
+    const [x, y = 1, z = 1] = workgroups;
+    const maxGroups = this.device.limits.maxComputeWorkgroupsPerDimension;
+    if (x > maxGroups || y > maxGroups || z > maxGroups) {
+      throw new Error(`${kernel.name}: dispatch ${x}×${y}×${z} exceeds ${maxGroups} per dimension`);
+    }
+    if (x === 0 || y === 0 || z === 0) return;
+    for (const [i, w] of buffers.entries()) {
+      if (w.size > this.maxBindingBytes) {
+        throw new Error(
+          `${kernel.name}: binding '${kernel.buffers[i].name}' is ${w.size} bytes, over this ` +
+            `adapter's maxStorageBufferBindingSize ${this.maxBindingBytes}; the op must chunk it`,
+        );
+      }
+    }
+    if (this.#uniformUsed === UNIFORM_SLOTS) this.flush();
+    const slot = this.#uniformUsed++;
+    const view = new DataView(this.#uniformData, slot * UNIFORM_SLOT, paramBytes(kernel));
+    kernel.params.forEach(([, type], i) => {
+      const v = params[i];
+      if (type === "f32") view.setFloat32(i * 4, v, true);
+      else if (type === "i32") view.setInt32(i * 4, v, true);
+      else view.setUint32(i * 4, v, true);
+    });
+    const pipeline = this.pipeline(kernel);
+    const entries: GPUBindGroupEntry[] = [{
+      binding: 0,
+      resource: {
+        buffer: this.#uniformBuffer,
+        offset: slot * UNIFORM_SLOT,
+        size: paramBytes(kernel),
+      },
+    }];
+    buffers.forEach((w, i) =>
+      entries.push({
+        binding: i + 1,
+        resource: { buffer: w.buffer, offset: w.offset, size: w.size },
+      })
+    );
+    const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    if (!this.#encoder) this.#encoder = this.device.createCommandEncoder();
+    if (!this.#pass) this.#pass = this.#encoder.beginComputePass();
+    this.#pass.setPipeline(pipeline);
+    this.#pass.setBindGroup(0, group);
+    this.#pass.dispatchWorkgroups(x, y, z);
+  }
+
+  /** Records a buffer-to-buffer copy in order with the dispatches. */
+  copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+    this.#checkAlive("copy");
+    if (!this.#encoder) this.#encoder = this.device.createCommandEncoder();
+    this.#pass?.end();
+    this.#pass = null;
+    this.#encoder.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+  }
+
+  /** Writes host data into a buffer, in order with the recorded commands. */
+  write(buffer: GPUBuffer, offset: number, data: ArrayBufferView<ArrayBuffer>): void {
+    this.#checkAlive("write");
+    this.flush();
+    this.device.queue.writeBuffer(buffer, offset, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /** Submits everything recorded so far. */
+  flush(): void {
+    if (this.#pass) this.#pass.end();
+    this.#pass = null;
+    if (this.#uniformUsed > 0) {
+      this.device.queue.writeBuffer(
+        this.#uniformBuffer,
+        0,
+        this.#uniformData,
+        0,
+        this.#uniformUsed * UNIFORM_SLOT,
+      );
+      this.#uniformUsed = 0;
+    }
+    if (this.#encoder) this.device.queue.submit([this.#encoder.finish()]);
+    this.#encoder = null;
+  }
+
+  /** Copies `bytes` bytes from a buffer back to the host (submits pending work first). */
+  async readBytes(buffer: GPUBuffer, offset: number, bytes: number): Promise<ArrayBuffer> {
+    this.#checkAlive("read");
+    const size = Math.ceil(bytes / 4) * 4;
+    const staging = this.device.createBuffer({
+      size,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    this.copy(buffer, offset, staging, 0, size);
+    this.flush();
+    await staging.mapAsync(GPUMapMode.READ);
+    const out = staging.getMappedRange().slice(0, bytes);
+    staging.unmap();
+    staging.destroy();
+    return out;
+  }
+
+  /** Waits until the device has finished all submitted work. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+  }
+
+  /** Runs `fn` without recording autograd nodes (evaluation, optimizer updates, backward). */
+  noGrad<T>(fn: () => T): T {
+    const before = this.gradEnabled;
+    this.gradEnabled = false;
+    try {
+      return fn();
+    } finally {
+      this.gradEnabled = before;
+    }
+  }
+
+  /** Registers a tensor with the innermost open scope (see {@link Gpu.scope}). */
+  track(item: Disposable): void {
+    this.#scopes.at(-1)?.add(item);
+  }
+
+  /** Removes an item from every open scope so that no scope end disposes it. */
+  keep(item: Disposable): void {
+    for (const s of this.#scopes) s.delete(item);
+  }
+
+  /**
+   * Runs `fn`, then disposes every tensor created inside it except those in the result (and
+   * those passed to {@link Gpu.keep}). Scopes nest; a kept tensor belongs to the outer scope.
+   */
+  scope<T>(fn: () => T): T {
+    this.#scopes.push(new Set());
+    let result: T;
+    try {
+      result = fn();
+    } catch (e) {
+      for (const item of this.#scopes.pop()!) item.dispose();
+      throw e;
+    }
+    const inner = this.#scopes.pop()!;
+    const keepers = new Set<unknown>(collect(result));
+    for (const item of inner) {
+      if (keepers.has(item)) this.track(item);
+      else item.dispose();
+    }
+    return result;
+  }
+
+  /** Async form of {@link Gpu.scope}. */
+  async scopeAsync<T>(fn: () => Promise<T>): Promise<T> {
+    this.#scopes.push(new Set());
+    const mine = this.#scopes.length;
+    let result: T;
+    try {
+      result = await fn();
+    } finally {
+      if (this.#scopes.length !== mine) {
+        // deno-lint-ignore no-unsafe-finally
+        throw new Error(
+          "scopeAsync: scopes must not interleave (await each scope before the next)",
+        );
+      }
+    }
+    const inner = this.#scopes.pop()!;
+    const keepers = new Set<unknown>(collect(result));
+    for (const item of inner) {
+      if (keepers.has(item)) this.track(item);
+      else item.dispose();
+    }
+    return result;
+  }
+}
+
+function collect(value: unknown, out: unknown[] = [], depth = 0): unknown[] {
+  if (value === null || typeof value !== "object" || depth > 3) return out;
+  out.push(value);
+  if (Array.isArray(value)) { for (const v of value) collect(v, out, depth + 1); }
+  else if (value instanceof Map) { for (const v of value.values()) collect(v, out, depth + 1); }
+  else if (Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value)) collect(v, out, depth + 1);
+  }
+  return out;
+}
+
+/** Rounds a byte size up so that pooled buffers are reused across nearby sizes. */
+function roundBucket(bytes: number): number {
+  if (bytes <= 4096) return Math.ceil(bytes / 256) * 256;
+  const step = 2 ** Math.max(12, Math.floor(Math.log2(bytes)) - 3);
+  return Math.ceil(bytes / step) * step;
+}
+
+/**
+ * Requests a WebGPU adapter and device with the adapter's own maximum limits.
+ *
+ * @example
+ * ```ts
+ * const gpu = await acquireGpu();
+ * console.log(gpu.describe());
+ * ```
+ */
+export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
+  const nav = globalThis.navigator as Navigator & { gpu?: GPU };
+  if (!nav?.gpu) {
+    throw new Error(
+      "acquireGpu: WebGPU is not available in this runtime (navigator.gpu is undefined). " +
+        "Use Deno 2.x (WebGPU needs no flag there) or a browser with WebGPU enabled.",
+    );
+  }
+  const adapter = options.adapter ??
+    await nav.gpu.requestAdapter({ powerPreference: options.powerPreference });
+  if (!adapter) {
+    throw new Error(
+      "acquireGpu: no WebGPU adapter found. On a machine without a GPU install a software Vulkan " +
+        "driver (Debian/Ubuntu: `apt-get install mesa-vulkan-drivers`), and set XDG_RUNTIME_DIR " +
+        "to a private temporary folder.",
+    );
+  }
+  const requiredLimits: Record<string, number> = {};
+  for (const key of LIMIT_KEYS) {
+    const value = (adapter.limits as unknown as Record<string, number>)[key];
+    if (typeof value === "number") requiredLimits[key] = value;
+  }
+  const device = await adapter.requestDevice({ requiredLimits });
+  const info = adapter.info;
+  const description = `${info.description} ${info.vendor} ${info.device}`.toLowerCase();
+  const software = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter ===
+      true || /llvmpipe|lavapipe|swiftshader|warp|software/.test(description);
+  return new Gpu(device, info, software);
+}
+
+const LIMIT_KEYS = [
+  "maxStorageBufferBindingSize",
+  "maxBufferSize",
+  "maxComputeWorkgroupStorageSize",
+  "maxComputeInvocationsPerWorkgroup",
+  "maxComputeWorkgroupSizeX",
+  "maxComputeWorkgroupSizeY",
+  "maxComputeWorkgroupSizeZ",
+  "maxComputeWorkgroupsPerDimension",
+  "maxStorageBuffersPerShaderStage",
+];

@@ -101,8 +101,8 @@ export class Gpu {
   }
 
   /** Takes a storage buffer of at least `bytes` bytes from the pool or creates one. */
-  allocate(bytes: number): GPUBuffer {
-    this.#checkAlive("allocate");
+  allocate(bytes: number, what = `${bytes} bytes`): GPUBuffer {
+    this.#checkAlive(`allocate ${what}`);
     const size = roundBucket(Math.max(bytes, 16));
     if (size > this.device.limits.maxBufferSize) {
       throw new Error(

@@ -197,7 +197,12 @@ export function tensorFrom(
 
 /** An uninitialised tensor (contents are whatever the pooled buffer held). */
 export function empty(gpu: Gpu, shape: readonly number[], dtype: DType = "f32"): Tensor {
-  return new Tensor(gpu, shape, dtype, gpu.allocate(sizeOf(shape) * 4));
+  return new Tensor(
+    gpu,
+    shape,
+    dtype,
+    gpu.allocate(sizeOf(shape) * 4, `${shapeString(shape)} ${dtype}`),
+  );
 }
 
 /** Asserts that a tensor has the expected shape, naming the op and argument. */

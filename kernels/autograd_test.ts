@@ -56,3 +56,12 @@ Deno.test("scope() releases intermediates and keeps the result", async () => {
   assert.equal(y.disposed, false);
   assertClose(await y.readFloat(), [3, 6, 9], "result survives");
 });
+
+Deno.test("scope() keeps the owner of a returned view alive", async () => {
+  const g = await gpu();
+  const x = tensorFrom(g, [1, 2, 3, 4], [4]);
+  const view = g.scope(() => scale(x, 2).reshapeView([2, 2]));
+  assert.equal(view.base!.disposed, false);
+  g.scope(() => scale(x, 10)); // would reuse a wrongly released buffer
+  assertClose(await view.readFloat(), [2, 4, 6, 8], "view data");
+});

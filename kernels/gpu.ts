@@ -353,8 +353,10 @@ export class Gpu {
 }
 
 function collect(value: unknown, out: unknown[] = [], depth = 0): unknown[] {
-  if (value === null || typeof value !== "object" || depth > 3) return out;
+  if (value === null || typeof value !== "object" || depth > 6) return out;
   out.push(value);
+  const base = (value as { base?: unknown }).base;
+  if (base) collect(base, out, depth);
   if (Array.isArray(value)) { for (const v of value) collect(v, out, depth + 1); }
   else if (value instanceof Map) { for (const v of value.values()) collect(v, out, depth + 1); }
   else if (Object.getPrototypeOf(value) === Object.prototype) {

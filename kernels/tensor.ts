@@ -52,12 +52,14 @@ export class Tensor {
   node: GradNode | null = null;
   /** Optional name (parameter name) used in messages. */
   name: string;
+  /** For a view: the tensor that owns the buffer (kept alive by scopes with the view). */
+  readonly base: Tensor | null;
   #buffer: GPUBuffer | null;
   readonly #ownsBuffer: boolean;
 
   /**
-   * Wraps a buffer; prefer the factory functions. A tensor made with `ownsBuffer = false` is a
-   * view: disposing it leaves the buffer to its owner.
+   * Wraps a buffer; prefer the factory functions. A tensor made with a `base` is a view: disposing it
+   * leaves the buffer to the base tensor.
    */
   constructor(
     gpu: Gpu,
@@ -65,7 +67,7 @@ export class Tensor {
     dtype: DType,
     buffer: GPUBuffer,
     name = "",
-    ownsBuffer = true,
+    base: Tensor | null = null,
   ) {
     for (const d of shape) {
       if (!Number.isInteger(d) || d < 0) throw new Error(`Tensor: bad shape ${shapeString(shape)}`);
@@ -77,7 +79,8 @@ export class Tensor {
     this.requiresGrad = false;
     this.name = name;
     this.#buffer = buffer;
-    this.#ownsBuffer = ownsBuffer;
+    this.base = base;
+    this.#ownsBuffer = base === null;
     gpu.track(this);
   }
 
@@ -150,7 +153,7 @@ export class Tensor {
     if (sizeOf(shape) !== this.size) {
       throw new Error(`reshape: ${this.label()} cannot become ${shapeString(shape)}`);
     }
-    return new Tensor(this.gpu, shape, this.dtype, this.buffer, this.name, false);
+    return new Tensor(this.gpu, shape, this.dtype, this.buffer, this.name, this.base ?? this);
   }
 }
 

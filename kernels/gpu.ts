@@ -54,6 +54,7 @@ export class Gpu {
   lostReason: string | null = null;
 
   readonly #pipelines = new Map<string, GPUComputePipeline>();
+  readonly #errors: string[] = [];
   readonly #pool = new Map<number, GPUBuffer[]>();
   readonly #scopes: Set<Disposable>[] = [];
   #encoder: GPUCommandEncoder | null = null;
@@ -74,6 +75,9 @@ export class Gpu {
     this.#uniformBuffer = device.createBuffer({
       size: UNIFORM_SLOT * UNIFORM_SLOTS,
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+    device.addEventListener("uncapturederror", (event) => {
+      this.#errors.push((event as GPUUncapturedErrorEvent).error.message);
     });
     device.lost.then((info) => {
       this.lostReason = `${info.reason}: ${info.message}`;
@@ -272,6 +276,7 @@ export class Gpu {
     this.copy(buffer, offset, staging, 0, size);
     this.flush();
     await staging.mapAsync(GPUMapMode.READ);
+    this.throwIfFailed("read");
     const out = staging.getMappedRange().slice(0, bytes);
     staging.unmap();
     staging.destroy();
@@ -282,6 +287,18 @@ export class Gpu {
   async sync(): Promise<void> {
     this.flush();
     await this.device.queue.onSubmittedWorkDone();
+    this.throwIfFailed("sync");
+  }
+
+  /**
+   * Throws if WebGPU reported an error (a kernel that failed to compile, a validation error)
+   * since the device was acquired: such errors arrive asynchronously, so they are surfaced at
+   * the next readback or sync rather than lost.
+   */
+  throwIfFailed(where: string): void {
+    if (this.#errors.length > 0) {
+      throw new Error(`${where}: WebGPU reported an error: ${this.#errors.join("; ")}`);
+    }
   }
 
   /** Runs `fn` without recording autograd nodes (evaluation, optimizer updates, backward). */

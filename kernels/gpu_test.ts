@@ -46,3 +46,18 @@ Deno.test("dispatch() refuses a binding over the adapter's limit instead of a va
   );
   gpu.device.destroy();
 });
+
+Deno.test("a kernel that fails to compile is reported at the next readback, naming it", async () => {
+  const gpu = await acquireGpu();
+  const x = tensorFrom(gpu, [1, 2, 3], [3]);
+  const broken = {
+    name: "broken_kernel",
+    params: [] as const,
+    buffers: [{ name: "x", type: "f32" as const, access: "read_write" as const }],
+    workgroupSize: [1, 1, 1] as const,
+    body: "  let y: f32 = 1u;\n  x[0] = y;",
+  };
+  gpu.dispatch(broken, [], [x.whole()], [1]);
+  await assert.rejects(x.read(), /read: WebGPU reported an error: .*broken_kernel/s);
+  gpu.device.destroy();
+});

@@ -1,0 +1,299 @@
+/**
+ * GPT-2 on the WebGPU kernels, with Hugging Face semantics: token + position embeddings,
+ * embedding/attention/residual dropout, pre-LayerNorm blocks, tanh GELU, final LayerNorm and an
+ * LM head tied to the token embedding. Parameters are named as in HF's `model.safetensors`.
+ *
+ * Extension points for strategies (the model never names a strategy): per-parameter
+ * `requiresGrad` (freezing), per-layer attention prefixes (prefix-tuning) and additive adapters
+ * on any linear layer (LoRA).
+ *
+ * @module
+ */
+import type { Gpu } from "../kernels/gpu.ts";
+import { type Tensor, tensorFrom } from "../kernels/tensor.ts";
+import { add, biasAdd } from "../kernels/elementwise.ts";
+import { matmul } from "../kernels/matmul.ts";
+import { layerNorm } from "../kernels/layer_norm.ts";
+import { gelu } from "../kernels/gelu.ts";
+import { embedding } from "../kernels/embedding.ts";
+import { dropout } from "../kernels/dropout.ts";
+import { reshape } from "../kernels/shape.ts";
+import { concatSeq, mergeHeads, splitHeads } from "../kernels/heads.ts";
+import { causalSelfAttention } from "../kernels/attention.ts";
+import { type GPT2Config, parameterShapes, shapeSize } from "./config.ts";
+
+/** One batch of token ids, B × T row-major, with optional padding mask and positions. */
+export interface ModelInput {
+  /** Token ids, B × T. */
+  ids: Int32Array;
+  /** Batch size B. */
+  batch: number;
+  /** Sequence length T. */
+  seqLen: number;
+  /** 1 for real tokens, 0 for padding (B × T); default all real. */
+  mask?: Float32Array;
+  /** Position ids (B × T); default `past + t`. */
+  positions?: Int32Array;
+}
+
+/** Cached keys and values of earlier positions, per layer, each (B, H, T_past, D). */
+export interface KVCache {
+  /** Per layer: keys and values. */
+  layers: { k: Tensor; v: Tensor }[];
+  /** Number of cached positions. */
+  length: number;
+  /** Key padding mask of the cached positions (B × T_past), if any. */
+  mask?: Float32Array;
+}
+
+/** Trainable virtual keys/values prepended to a layer's attention (prefix-tuning). */
+export interface AttentionPrefix {
+  /** Keys (B, H, P, D). */
+  k: Tensor;
+  /** Values (B, H, P, D). */
+  v: Tensor;
+}
+
+/** Returns an additive term for a linear layer's output, given its input (LoRA). */
+export type LinearAdapter = (input: Tensor) => Tensor;
+
+/** Options of {@link GPT2.forward}. */
+export interface ForwardOptions {
+  /** Apply dropout (training mode). Default false (evaluation, as HF's `model.eval()`). */
+  training?: boolean;
+  /** Dropout seed; each call site draws its own stream from it. */
+  seed?: number;
+  /** Past keys/values (generation). */
+  cache?: KVCache;
+  /** Return the updated cache. */
+  useCache?: boolean;
+  /** Per-layer attention prefixes (length nLayer). */
+  prefixes?: AttentionPrefix[];
+  /** Adapters by linear layer name, e.g. `h.3.attn.c_attn`. */
+  adapters?: Map<string, LinearAdapter>;
+}
+
+/** Output of {@link GPT2.forward}. */
+export interface ForwardResult {
+  /** Final-LayerNorm hidden states (B, T, C). */
+  hidden: Tensor;
+  /** Updated cache when `useCache` was set. */
+  cache?: KVCache;
+}
+
+/**
+ * A GPT-2 model whose parameters live on one {@link Gpu}.
+ *
+ * @example
+ * ```ts
+ * const model = GPT2.fromTensors(gpu, config, tensors);
+ * const { hidden } = model.forward({ ids, batch: 1, seqLen: ids.length });
+ * const logits = model.logits(hidden);
+ * ```
+ */
+export class GPT2 {
+  /** The device. */
+  readonly gpu: Gpu;
+  /** Hyper-parameters. */
+  readonly config: GPT2Config;
+  /** Parameters by HF name, in HF order. */
+  readonly params: Map<string, Tensor>;
+
+  private constructor(gpu: Gpu, config: GPT2Config, params: Map<string, Tensor>) {
+    this.gpu = gpu;
+    this.config = config;
+    this.params = params;
+  }
+
+  /**
+   * Uploads host tensors (by HF name) after checking every name and shape against the config.
+   */
+  static fromTensors(gpu: Gpu, config: GPT2Config, tensors: Map<string, Float32Array>): GPT2 {
+    const params = new Map<string, Tensor>();
+    for (const { name, shape } of parameterShapes(config)) {
+      const data = tensors.get(name);
+      if (!data) throw new Error(`GPT2.fromTensors: missing parameter '${name}'`);
+      if (data.length !== shapeSize(shape)) {
+        throw new Error(
+          `GPT2.fromTensors: '${name}' has ${data.length} values, expected shape [${shape}]`,
+        );
+      }
+      const t = tensorFrom(gpu, data, shape, { requiresGrad: true, name });
+      gpu.keep(t);
+      params.set(name, t);
+    }
+    return new GPT2(gpu, config, params);
+  }
+
+  /** A parameter by HF name (throws naming it when absent). */
+  param(name: string): Tensor {
+    const t = this.params.get(name);
+    if (!t) throw new Error(`GPT2: no parameter '${name}'`);
+    return t;
+  }
+
+  /** Parameters that currently require gradients. */
+  trainable(): Tensor[] {
+    return [...this.params.values()].filter((t) => t.requiresGrad);
+  }
+
+  /** Marks every parameter trainable (`true`) or frozen (`false`). */
+  setTrainable(trainable: boolean, filter: (name: string) => boolean = () => true): void {
+    for (const [name, t] of this.params) if (filter(name)) t.requiresGrad = trainable;
+  }
+
+  /**
+   * Runs the transformer to the final LayerNorm.
+   */
+  forward(input: ModelInput, options: ForwardOptions = {}): ForwardResult {
+    const { batch: B, seqLen: T, ids } = input;
+    const c = this.config;
+    const C = c.nEmbd;
+    const H = c.nHead;
+    const training = options.training ?? false;
+    const seed = options.seed ?? 0;
+    const past = options.cache?.length ?? 0;
+    if (ids.length !== B * T) {
+      throw new Error(`GPT2.forward: ${ids.length} ids do not fill batch ${B} × seqLen ${T}`);
+    }
+    if (past + T > c.nPositions) {
+      throw new Error(
+        `GPT2.forward: ${past + T} positions (${past} cached + ${T} new) exceed the model's ` +
+          `context of ${c.nPositions}`,
+      );
+    }
+    if (input.mask && input.mask.length !== B * T) {
+      throw new Error(`GPT2.forward: mask has ${input.mask.length} values, expected ${B} × ${T}`);
+    }
+    const positions = input.positions ?? Int32Array.from({ length: B * T }, (_, i) => past + i % T);
+    let stream = 0;
+    const drop = (x: Tensor, p: number) => dropout(x, p, seed, stream++, training);
+    const tok = embedding(this.param("wte.weight"), ids, [B, T]);
+    const pos = embedding(this.param("wpe.weight"), positions, [B, T]);
+    let x = drop(add(tok, pos), c.embdPdrop);
+    const keyMask = concatMask(options.cache?.mask, input.mask, B, past, T);
+    // Upload each distinct key mask once per forward, not once per layer.
+    const maskTensors = new Map<number, Tensor>();
+    const maskFor = (prefixLength: number): Tensor | undefined => {
+      if (!keyMask) return undefined;
+      let t = maskTensors.get(prefixLength);
+      if (!t) {
+        const m = prefixLength > 0 ? prefixMask(keyMask, B, prefixLength) : keyMask;
+        t = tensorFrom(this.gpu, m, [B, m.length / B]);
+        maskTensors.set(prefixLength, t);
+      }
+      return t;
+    };
+    const newLayers: { k: Tensor; v: Tensor }[] = [];
+    for (let l = 0; l < c.nLayer; l++) {
+      const h = `h.${l}.`;
+      const a = layerNorm(
+        x,
+        this.param(h + "ln_1.weight"),
+        this.param(h + "ln_1.bias"),
+        c.layerNormEpsilon,
+      );
+      const qkv = this.linear(a, h + "attn.c_attn", options.adapters);
+      let { q, k, v } = splitHeads(qkv, H);
+      const cached = options.cache?.layers[l];
+      if (cached) {
+        k = concatSeq(cached.k, k);
+        v = concatSeq(cached.v, v);
+      }
+      if (options.useCache) newLayers.push({ k, v });
+      const prefix = options.prefixes?.[l];
+      const attended = causalSelfAttention(
+        q,
+        prefix ? concatSeq(prefix.k, k) : k,
+        prefix ? concatSeq(prefix.v, v) : v,
+        {
+          keyMask: maskFor(prefix ? prefix.k.shape[2] : 0),
+          queryOffset: past,
+          alwaysVisible: prefix ? prefix.k.shape[2] : 0,
+          dropout: training && c.attnPdrop > 0 ? { p: c.attnPdrop, seed, stream: stream++ } : null,
+        },
+      );
+      const merged = mergeHeads(attended);
+      x = add(x, drop(this.linear(merged, h + "attn.c_proj", options.adapters), c.residPdrop));
+      const m = layerNorm(
+        x,
+        this.param(h + "ln_2.weight"),
+        this.param(h + "ln_2.bias"),
+        c.layerNormEpsilon,
+      );
+      const up = gelu(this.linear(m, h + "mlp.c_fc", options.adapters));
+      x = add(x, drop(this.linear(up, h + "mlp.c_proj", options.adapters), c.residPdrop));
+    }
+    const hidden = layerNorm(
+      x,
+      this.param("ln_f.weight"),
+      this.param("ln_f.bias"),
+      c.layerNormEpsilon,
+    );
+    const result: ForwardResult = { hidden };
+    if (options.useCache) {
+      result.cache = { layers: newLayers, length: past + T, mask: keyMask ?? undefined };
+    }
+    return result;
+  }
+
+  /** `x (…, in) · W (in, out) + b` for the linear layer `name`, plus its adapter if any. */
+  linear(x: Tensor, name: string, adapters?: Map<string, LinearAdapter>): Tensor {
+    const w = this.param(name + ".weight");
+    const [inF, outF] = w.shape;
+    const lead = x.shape.slice(0, -1);
+    const x2 = reshape(x, [x.size / inF, inF]);
+    let y = biasAdd(matmul(x2, w), this.param(name + ".bias"));
+    const adapter = adapters?.get(name);
+    if (adapter) y = add(y, adapter(x2));
+    return reshape(y, [...lead, outF]);
+  }
+
+  /** LM logits (…, V) = hidden (…, C) · wteᵀ (the tied head). */
+  logits(hidden: Tensor): Tensor {
+    const C = this.config.nEmbd;
+    const rows = hidden.size / C;
+    const out = matmul(reshape(hidden, [rows, C]), this.param("wte.weight"), { transB: true });
+    return reshape(out, [...hidden.shape.slice(0, -1), this.config.vocabSize]);
+  }
+
+  /** Copies every parameter to the host, by HF name. */
+  async toHost(): Promise<Map<string, Float32Array>> {
+    const out = new Map<string, Float32Array>();
+    for (const [name, t] of this.params) out.set(name, await t.readFloat());
+    return out;
+  }
+
+  /** Frees the parameters and their gradients. */
+  dispose(): void {
+    for (const t of this.params.values()) {
+      t.grad?.dispose();
+      t.dispose();
+    }
+  }
+}
+
+/** Joins the cached mask and the new mask into one key mask (null when all keys are real). */
+function concatMask(
+  cached: Float32Array | undefined,
+  current: Float32Array | undefined,
+  B: number,
+  past: number,
+  T: number,
+): Float32Array | null {
+  if (!cached && !current) return null;
+  const out = new Float32Array(B * (past + T)).fill(1);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < past; t++) out[b * (past + T) + t] = cached ? cached[b * past + t] : 1;
+    for (let t = 0; t < T; t++) out[b * (past + T) + past + t] = current ? current[b * T + t] : 1;
+  }
+  return out;
+}
+
+/** Prepends `P` always-real entries to each row of a key mask. */
+function prefixMask(mask: Float32Array, B: number, P: number): Float32Array {
+  const T = mask.length / B;
+  const out = new Float32Array(B * (P + T)).fill(1);
+  for (let b = 0; b < B; b++) out.set(mask.subarray(b * T, (b + 1) * T), b * (P + T) + P);
+  return out;
+}

@@ -100,3 +100,12 @@ Deno.test("add() rejects different shapes, naming both", async () => {
   const i = tensorFrom(g, new Int32Array([1, 2, 3, 4]), [2, 2]);
   assert.throws(() => add(a, i), /add: b must be f32/);
 });
+
+Deno.test("sum() is exact past llvmpipe's per-invocation loop limit (2²⁴ + 6 elements)", async () => {
+  // Loops of more than ~65,535 iterations per invocation stop silently on llvmpipe.
+  const g = await gpu();
+  const n = 2 ** 24 + 6; // n/2 is an integer below 2²⁴: exact in f32
+  const x = tensorFrom(g, new Float32Array(n).fill(0.5), [n]);
+  assert.equal(await sum(x).item(), n / 2);
+  x.dispose();
+});

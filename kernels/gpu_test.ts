@@ -61,3 +61,22 @@ Deno.test("a kernel that fails to compile is reported at the next readback, nami
   await assert.rejects(x.read(), /read: WebGPU reported an error: .*broken_kernel/s);
   gpu.device.destroy();
 });
+
+Deno.test("a kernel that ignores one of its bindings still runs", async () => {
+  const gpu = await acquireGpu();
+  const unused = tensorFrom(gpu, [1], [1]);
+  const out = tensorFrom(gpu, [0], [1]);
+  const kernel = {
+    name: "ignores_input",
+    params: [["n", "u32"]] as const,
+    buffers: [
+      { name: "a", type: "f32" as const, access: "read" as const },
+      { name: "out", type: "f32" as const, access: "read_write" as const },
+    ],
+    workgroupSize: [1, 1, 1] as const,
+    body: "  out[0] = 7.0;",
+  };
+  gpu.dispatch(kernel, [1], [unused.whole(), out.whole()], [1]);
+  assert.deepEqual([...await out.read()], [7]);
+  gpu.device.destroy();
+});

@@ -57,6 +57,9 @@ export function kernelSource(kernel: Kernel): string {
     `@group(0) @binding(${i + 1}) var<storage, ${b.access}> ${b.name}: array<${b.type}>;`
   ).join("\n");
   const [x, y, z] = kernel.workgroupSize;
+  // Reference every binding so that the automatic layout keeps them all even when a kernel
+  // variant does not read one (a dropped binding would make every dispatch invalid).
+  const uses = ["  _ = p;", ...kernel.buffers.map((b) => `  _ = &${b.name};`)].join("\n");
   return `struct Params {
 ${fields}
 }
@@ -68,6 +71,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>,
         @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(workgroup_id) wid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {
+${uses}
 ${kernel.body}
 }
 `;

@@ -1,0 +1,67 @@
+/**
+ * GPT-2 research toolkit on WebGPU: GPT-2 as WGSL compute kernels with autograd, Hugging Face
+ * checkpoints and tokenizer, generation, the CS224N data sets, fine-tuning strategies and the
+ * study's metrics.
+ *
+ * @example
+ * ```ts
+ * import { encode, generate, loadModel, decode } from "./mod.ts";
+ * const model = await loadModel("gpt2");
+ * const { tokens } = await generate(model, [encode("Shall I compare thee")], { maxNewTokens: 20 });
+ * console.log(decode(tokens[0]));
+ * ```
+ *
+ * @module
+ */
+
+// Runtime: device, tensors, autograd, ops, optimizer.
+export * from "./kernels/gpu.ts";
+export * from "./kernels/tensor.ts";
+export * from "./kernels/autograd.ts";
+export * from "./kernels/elementwise.ts";
+export * from "./kernels/reduce.ts";
+export * from "./kernels/matmul.ts";
+export * from "./kernels/layer_norm.ts";
+export * from "./kernels/gelu.ts";
+export * from "./kernels/embedding.ts";
+export * from "./kernels/dropout.ts";
+export * from "./kernels/heads.ts";
+export * from "./kernels/attention_softmax.ts";
+export * from "./kernels/attention.ts";
+export * from "./kernels/cross_entropy.ts";
+export * from "./kernels/pooling.ts";
+export * from "./kernels/shape.ts";
+export * from "./kernels/adamw.ts";
+export * from "./kernels/clip.ts";
+export * from "./kernels/finite_check.ts";
+
+// GPT-2: configuration, checkpoints, tokenizer, model, loss, generation.
+export * from "./model/config.ts";
+export * from "./model/safetensors.ts";
+export * from "./model/checkpoint.ts";
+export * from "./model/hub.ts";
+export * from "./model/tokenizer.ts";
+export * from "./model/init.ts";
+export * from "./model/gpt2.ts";
+export * from "./model/lm_loss.ts";
+export * from "./model/sampling.ts";
+export * from "./model/generate.ts";
+export * from "./model/load.ts";
+
+// Metrics.
+export * from "./eval/chrf.ts";
+export * from "./eval/distinct.ts";
+export * from "./eval/rhyme.ts";
+export * from "./eval/study_rhyme.ts";
+export * from "./eval/meter.ts";
+export * from "./eval/perplexity.ts";
+export * from "./eval/study_perplexity.ts";
+export * from "./eval/classification.ts";
+
+// Data sets and output files in CS224N's formats.
+export * from "./tasks/data_dir.ts";
+export * from "./tasks/csv.ts";
+export * from "./tasks/sentiment_data.ts";
+export * from "./tasks/paraphrase_data.ts";
+export * from "./tasks/sonnet_data.ts";
+export * from "./tasks/writers.ts";

@@ -1,0 +1,257 @@
+/**
+ * The `deno task train` command line: `parseTrainArgs` starts from the table of defaults in
+ * `train_defaults.ts` for `--task` / `--strategy` and applies each flag, strictly (unknown flags,
+ * malformed or out-of-range values and flags that do not apply are errors naming the flag and
+ * the value); `helpText` lists every flag with its default. Everything in `train_defaults.ts` is
+ * re-exported here.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { isScheduleName, SCHEDULE_NAMES, type ScheduleName } from "../strategies/schedules.ts";
+import { resolveDataDir } from "./data_dir.ts";
+import { defaultConfig, TASK_NAMES, TASK_STRATEGIES, type TrainConfig } from "./train_defaults.ts";
+
+export {
+  defaultConfig,
+  type GenerationSettings,
+  type SelectMetric,
+  type StrategyOptions,
+  TASK_NAMES,
+  TASK_STRATEGIES,
+  type TaskName,
+  type Trainable,
+  type TrainConfig,
+} from "./train_defaults.ts";
+
+type Parse = (raw: string) => number | string;
+
+interface Flag {
+  /** Flag name without `--`. */
+  name: string;
+  /** Placeholder and help text. */
+  arg: string;
+  help: string;
+  parse: Parse;
+  /** Stores the parsed value; returns an error text when the flag does not apply. */
+  set: (c: TrainConfig, v: number | string) => string | void;
+  /** The default shown by --help (null: none). */
+  show: (c: TrainConfig) => string | null;
+}
+
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+function int(min: number, max = Number.MAX_SAFE_INTEGER): Parse {
+  const want = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in [${min}, ${max}]`;
+  return (raw) => {
+    const v = Number(raw);
+    if (!/^\d+$/.test(raw) || v < min || v > max) throw new Error(`expected an integer ${want}`);
+    return v;
+  };
+}
+
+function float(lo: number, hi: number, loOpen: boolean, hiOpen: boolean): Parse {
+  const want = `a number in ${loOpen ? "(" : "["}${lo}, ${hi}${hiOpen ? ")" : "]"}`;
+  return (raw) => {
+    const v = Number(raw);
+    const ok = DECIMAL.test(raw) && (loOpen ? v > lo : v >= lo) && (hiOpen ? v < hi : v <= hi);
+    if (!ok) throw new Error(`expected ${want}`);
+    return v;
+  };
+}
+
+const text: Parse = (raw) => {
+  if (raw.trim() === "") throw new Error("expected a non-empty value");
+  return raw;
+};
+
+type NumKey = {
+  [K in keyof TrainConfig]: TrainConfig[K] extends number | null ? K : never;
+}[keyof TrainConfig];
+
+function num(name: string, key: NumKey, parse: Parse, help: string, none = "none"): Flag {
+  return {
+    name,
+    arg: "N",
+    help,
+    parse,
+    set: (c, v) => void (c[key] = v as number),
+    show: (c) => (c[key] === null ? none : String(c[key])),
+  };
+}
+
+function gen(name: string, key: "temperature" | "topP", parse: Parse, help: string): Flag {
+  return {
+    name,
+    arg: "X",
+    help,
+    parse,
+    set: (c, v) => {
+      if (c.generation === null) return `applies to --task=sonnet only`;
+      c.generation[key] = v as number;
+    },
+    show: (c) => (c.generation === null ? "sonnet only" : String(c.generation[key])),
+  };
+}
+
+// deno-fmt-ignore
+const FLAGS: readonly Flag[] = [
+  { name: "task", arg: "NAME", help: TASK_NAMES.join(" | ") + " (required)", parse: text, set: () => {}, show: () => null },
+  { name: "strategy", arg: "NAME", help: "per task: see the table below", parse: text, set: () => {}, show: (c) => TASK_STRATEGIES[c.task][0] },
+  { name: "model", arg: "gpt2|tiny|PATH", help: "preset name or HF checkpoint folder", parse: text, set: (c, v) => void (c.model = v as string), show: (c) => c.model },
+  { name: "data-dir", arg: "DIR", help: "CS224N data files (else $GPT2_DATA_DIR, else ./data)", parse: text, set: (c, v) => void (c.dataDir = v as string), show: (c) => c.dataDir },
+  num("epochs", "epochs", int(1), "passes over the training data"),
+  num("batch-size", "batchSize", int(1), "examples per optimizer step"),
+  num("lr", "lr", float(0, 10, true, false), "base learning rate"),
+  num("weight-decay", "weightDecay", float(0, 1, false, false), "AdamW decoupled weight decay"),
+  { ...num("dropout", "dropout", float(0, 1, false, true), "classification head dropout"), set: (c, v) => (c.hasHead ? void (c.dropout = v as number) : "this strategy has no classification head; use --model-dropout") },
+  num("model-dropout", "modelDropout", float(0, 1, false, true), "GPT-2's embedding/attention/residual dropout"),
+  num("label-smoothing", "labelSmoothing", float(0, 1, false, true), "cross-entropy label smoothing ε"),
+  num("seed", "seed", int(0, 2 ** 32 - 1), "seed of data order, dropout, init and sampling"),
+  num("max-steps", "maxSteps", int(1), "stop after this many optimizer steps"),
+  num("limit", "limit", int(1), "use only the first N training examples", "all"),
+  num("eval-limit", "evalLimit", int(1), "evaluate on only the first N dev examples", "all"),
+  num("max-length", "maxLength", int(2), "truncate sequences to N tokens", "model context"),
+  num("grad-clip", "gradClip", float(0, Infinity, false, true), "clip the global gradient norm (0 = off)"),
+  { name: "schedule", arg: "NAME", help: SCHEDULE_NAMES.join(" | "), parse: (raw) => { if (!isScheduleName(raw)) throw new Error(`expected one of ${SCHEDULE_NAMES.join(", ")}`); return raw; }, set: (c, v) => void (c.schedule = v as ScheduleName), show: (c) => c.schedule },
+  num("warmup", "warmup", int(0), "linear warm-up steps (not with slanted)"),
+  gen("temperature", "temperature", float(0, 10, false, false), "sampling temperature (0 = greedy)"),
+  gen("top-p", "topP", float(0, 1, true, false), "nucleus sampling mass"),
+  { name: "out", arg: "DIR", help: "run folder", parse: text, set: (c, v) => void (c.out = v as string), show: (c) => c.out },
+  { name: "resume", arg: "DIR", help: "continue the run saved in DIR", parse: text, set: (c, v) => void (c.resume = v as string), show: (c) => c.resume ?? "none" },
+];
+
+/**
+ * Thrown by {@linkcode parseTrainArgs} for `--help` / `-h`; its message is the help text.
+ *
+ * @example
+ * ```ts
+ * import { HelpRequested, parseTrainArgs } from "./train_config.ts";
+ * try {
+ *   parseTrainArgs(Deno.args);
+ * } catch (error) {
+ *   if (!(error instanceof HelpRequested)) throw error;
+ *   console.log(error.message); // then exit 0
+ * }
+ * ```
+ */
+export class HelpRequested extends Error {
+  constructor(text: string) {
+    super(text);
+    this.name = "HelpRequested";
+  }
+}
+
+function timestamp(now: Date): string {
+  const iso = now.toISOString(); // 2025-01-31T12:34:56.789Z
+  return `${iso.slice(0, 10).replaceAll("-", "")}-${iso.slice(11, 19).replaceAll(":", "")}`;
+}
+
+/**
+ * The configuration `argv` asks for: the table's defaults for `--task` / `--strategy`, then each
+ * flag's value. The default `--out` is `runs/<task>-<strategy>-<UTC yyyymmdd-hhmmss>` (`--resume`
+ * alone continues in the resumed folder). Throws naming the flag and the bad value for an unknown
+ * flag, a missing or malformed value, a value out of range or a flag that does not apply; throws
+ * {@linkcode HelpRequested} for `--help`. Reads `$GPT2_DATA_DIR` (needs `--allow-env`).
+ *
+ * @example
+ * ```ts
+ * import { parseTrainArgs } from "./train_config.ts";
+ * const c = parseTrainArgs(["--task=sst", "--strategy=ulmfit", "--epochs", "3"]);
+ * console.log(c.epochs, c.batchSize, c.lr); // 3 64 0.001
+ * ```
+ */
+export function parseTrainArgs(argv: string[], { now = new Date() } = {}): TrainConfig {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    const options = Object.fromEntries(FLAGS.map((f) => [f.name, { type: "string" as const }]));
+    values = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    throw new Error(`train: ${(error as Error).message} (see --help)`);
+  }
+  const task = values.task as string | undefined;
+  const strategy = values.strategy as string | undefined;
+  if (values.help) throw new HelpRequested(helpText(task, strategy));
+  if (task === undefined) {
+    throw new Error(`--task is required: one of ${TASK_NAMES.join(", ")}`);
+  }
+  const config = defaultConfig(task, strategy, {
+    dataDir: resolveDataDir(values["data-dir"] as string | undefined),
+  });
+  for (const flag of FLAGS) {
+    const raw = values[flag.name] as string | undefined;
+    if (raw === undefined) continue;
+    let problem: string | void;
+    try {
+      problem = flag.set(config, flag.parse(raw));
+    } catch (error) {
+      problem = (error as Error).message;
+    }
+    if (problem) throw new Error(`--${flag.name}: ${problem}, got ${JSON.stringify(raw)}`);
+  }
+  if (config.schedule === "slanted" && config.warmup > 0) {
+    throw new Error(
+      `--warmup: the slanted schedule has its own warm-up (cutFrac), got ${
+        JSON.stringify(String(config.warmup))
+      }`,
+    );
+  }
+  if (values.out !== undefined && config.resume !== null && config.out !== config.resume) {
+    const out = JSON.stringify(config.out);
+    throw new Error(`--out: a resumed run stays in its folder ${config.resume}, got ${out}`);
+  }
+  if (values.out === undefined) {
+    config.out = config.resume ?? `runs/${config.task}-${config.strategy}-${timestamp(now)}`;
+  }
+  return config;
+}
+
+/**
+ * The `--help` text: every flag with its default for `task` / `strategy` (the task's first
+ * strategy when omitted), or, without a task, the flags and the whole table.
+ *
+ * @example
+ * ```ts
+ * import { helpText } from "./train_config.ts";
+ * console.log(helpText("sonnet")); // flags with the sonnet/last4 defaults
+ * ```
+ */
+export function helpText(task?: string, strategy?: string): string {
+  const c = task === undefined
+    ? null
+    : defaultConfig(task, strategy, { dataDir: resolveDataDir() });
+  const lines = [
+    "Usage: deno task train --task=NAME [--strategy=NAME] [flags]",
+    "",
+    c
+      ? `Defaults for --task=${c.task} --strategy=${c.strategy} (${c.source}):`
+      : "Defaults depend on --task and --strategy (table below).",
+  ];
+  for (const f of FLAGS) {
+    const left = `  --${f.name}=${f.arg}`.padEnd(30);
+    const shown = c && f.show(c);
+    lines.push(`${left}${f.help}${shown ? ` (default: ${shown})` : ""}`);
+  }
+  lines.push(
+    `${"  --help, -h".padEnd(30)}show this text`,
+    "",
+    "task     strategy             epochs  bs   lr       dropout  schedule",
+  );
+  for (const [t, names] of Object.entries(TASK_STRATEGIES)) {
+    for (const n of names) {
+      const r = defaultConfig(t, n);
+      lines.push(
+        `${t.padEnd(9)}${n.padEnd(21)}${String(r.epochs).padEnd(8)}${
+          String(r.batchSize).padEnd(5)
+        }${String(r.lr).padEnd(9)}${String(r.dropout).padEnd(9)}${r.schedule}`,
+      );
+    }
+  }
+  return lines.join("\n") + "\n";
+}

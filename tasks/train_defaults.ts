@@ -1,0 +1,293 @@
+/**
+ * The ONE table of training defaults per task and strategy: the study's numbers from SEED.md;
+ * where it gives none, the row's `source` says what it borrows. `train_config.ts` parses the
+ * command line that overrides them and re-exports everything here.
+ *
+ * Shared choices: model `gpt2` (the study's GPT-2 124M; `tiny` for smoke tests, or a folder with
+ * an HF checkpoint); seed 11711 and weight decay 0 (the study follows the CS224N project, whose
+ * scripts pass their AdamW only a learning rate: its default weight decay is 0.0, seed 11711);
+ * AdamW betas (0.9, 0.999) and eps 1e-8 (PyTorch's); gradient clipping at global norm 1.0
+ * (a toolkit choice, `--grad-clip 0` turns it off); constant learning rate unless the strategy
+ * names a schedule; no warm-up; evaluation every epoch; sequences up to the model's context.
+ * `dropout` is the classification head's; `modelDropout` is GPT-2's own (embeddings, attention,
+ * residuals: 0.1, as pretrained and as CS224N leaves it).
+ *
+ * @module
+ */
+
+import type { ScheduleName, ScheduleOptions } from "../strategies/schedules.ts";
+import { CONTROL_DEFAULTS } from "./sonnet_controls.ts";
+
+/** The tasks. */
+export type TaskName = "sonnet" | "sst" | "cfimdb" | "quora";
+
+/** The task names, in `--help` order. */
+export const TASK_NAMES: readonly TaskName[] = Object.freeze(["sonnet", "sst", "cfimdb", "quora"]);
+
+/** Which parameters train: all; the head only; the last `lastBlocks` blocks; adapters only. */
+export type Trainable = "all" | "head" | "last-blocks" | "gradual" | "prefix" | "lora";
+
+/** Strategy-specific settings (each strategy reads its own). */
+export interface StrategyOptions {
+  /** `last-blocks`: how many of the last blocks train (the study's sonnet baseline: 4). */
+  lastBlocks?: number;
+  /** Unlikelihood: weight α of the token-level unlikelihood term (Welleck et al. 2019: 1). */
+  unlikelihoodWeight?: number;
+  /** Prefix-tuning: virtual tokens per layer (Li & Liang 2021, table-to-text: 10). */
+  prefixLength?: number;
+  /** Prefix-tuning: hidden width of the reparametrisation MLP (Li & Liang: 512). */
+  prefixHidden?: number;
+  /** LoRA on `attn.c_attn`: rank and alpha (Hu et al. 2021, GPT-2 on E2E: 4 and 32). */
+  loraRank?: number;
+  /** LoRA scaling numerator (update scaled by alpha / rank). */
+  loraAlpha?: number;
+  /** ULMFiT: each lower group's rate is the one above divided by this (2.6). */
+  discriminativeFactor?: number;
+  /** Task C pooling: weight of the masked mean (the last token gets 1 − this): 0.7. */
+  poolMeanWeight?: number;
+  /** Task C multi-sample dropout: dropout masks averaged per example (3). */
+  dropoutSamples?: number;
+  /** Task C layer-wise rates: multipliers of lower blocks, upper blocks and head (0.5, 1, 2). */
+  lowerLayerScale?: number;
+  /** See `lowerLayerScale`. */
+  upperLayerScale?: number;
+  /** See `lowerLayerScale`. */
+  headScale?: number;
+}
+
+/** Sonnet generation settings (the study's controls; see `sonnet_controls.ts`). */
+export interface GenerationSettings {
+  /** Softmax temperature (CS224N's `sonnet_generation.py` default 1.2; 0 = greedy). */
+  temperature: number;
+  /** Nucleus mass (CS224N's default 0.9). */
+  topP: number;
+  /** Cap on new tokens per sonnet (200: enough for 11 lines; stopping at 14 lines ends earlier). */
+  maxNewTokens: number;
+  /** Stop once the sonnet has this many lines (14). */
+  stopAtLines: number;
+  /** Raise punctuation once a line has this many words (~8) … */
+  punctuationAfterWords: number;
+  /** … by this much (added to the logits). */
+  punctuationBoost: number;
+  /** Raise the newline once a line has this many words (~12) … */
+  newlineAfterWords: number;
+  /** … by this much. */
+  newlineBoost: number;
+  /** Repetition window penalty: window … */
+  repetitionWindow: number;
+  /** … and penalty; 1 = off (the default). */
+  repetitionPenalty: number;
+}
+
+/** What the best checkpoint is chosen by. */
+export interface SelectMetric {
+  /** Metric name as written to `metrics.jsonl`. */
+  metric: string;
+  /** Whether larger or smaller is better. */
+  mode: "max" | "min";
+}
+
+/** A resolved training configuration (written to the run's `config.json`). */
+export interface TrainConfig {
+  /** `--task`. */
+  task: TaskName;
+  /** `--strategy` (a key of {@linkcode TASK_STRATEGIES}). */
+  strategy: string;
+  /** `--model`: `gpt2`, `tiny` (another preset) or an HF checkpoint folder. */
+  model: string;
+  /** `--data-dir`, else `$GPT2_DATA_DIR`, else `./data`. */
+  dataDir: string;
+  /** `--out`: the run folder. */
+  out: string;
+  /** `--resume`: the run folder to continue, or null. */
+  resume: string | null;
+  /** Passes over the training data. */
+  epochs: number;
+  /** Examples per optimizer step. */
+  batchSize: number;
+  /** Base learning rate (the top group's for discriminative/layer-wise rates). */
+  lr: number;
+  /** AdamW decoupled weight decay. */
+  weightDecay: number;
+  /** Classification head dropout (0 where there is no head). */
+  dropout: number;
+  /** GPT-2's own dropout (embeddings, attention probabilities, residual branches). */
+  modelDropout: number;
+  /** Cross-entropy label smoothing ε. */
+  labelSmoothing: number;
+  /** Seed of data order, dropout, initialisation and sampling. */
+  seed: number;
+  /** Stop after this many optimizer steps (null: run every epoch). */
+  maxSteps: number | null;
+  /** Use only the first N training examples (null: all). */
+  limit: number | null;
+  /** Evaluate on only the first N dev examples (null: all). */
+  evalLimit: number | null;
+  /** Truncate sequences to this many tokens (null: the model's context). */
+  maxLength: number | null;
+  /** Clip the global gradient norm to this (0: off). */
+  gradClip: number;
+  /** Learning-rate schedule (`strategies/schedules.ts`). */
+  schedule: ScheduleName;
+  /** Linear warm-up steps (for `constant`, `linear`, `cosine`). */
+  warmup: number;
+  /** The schedule's other options (`cutFrac`/`ratio` for slanted, `minLrRatio` for cosine). */
+  scheduleOptions: ScheduleOptions;
+  /** AdamW β1, β2. */
+  adamBetas: [number, number];
+  /** AdamW ε. */
+  adamEps: number;
+  /** Evaluate on dev every this many epochs (1). */
+  evalEveryEpochs: number;
+  /** Which parameters train. */
+  trainable: Trainable;
+  /** Whether the strategy has a classification head (`--dropout` applies). */
+  hasHead: boolean;
+  /** What the kept (best) checkpoint is chosen by. */
+  select: SelectMetric;
+  /** Strategy-specific settings. */
+  options: StrategyOptions;
+  /** Sonnet generation settings (null for the other tasks). */
+  generation: GenerationSettings | null;
+  /** Where the defaults come from (the table row's note). */
+  source: string;
+}
+
+interface Row {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  dropout: number;
+  trainable: Trainable;
+  source: string;
+  schedule?: ScheduleName;
+  scheduleOptions?: ScheduleOptions;
+  labelSmoothing?: number;
+  options?: StrategyOptions;
+}
+
+const SONNET_GENERATION: Readonly<GenerationSettings> = Object.freeze({
+  temperature: 1.2,
+  topP: 0.9,
+  maxNewTokens: 200,
+  stopAtLines: CONTROL_DEFAULTS.lines,
+  punctuationAfterWords: CONTROL_DEFAULTS.punctuationAfterWords,
+  punctuationBoost: CONTROL_DEFAULTS.punctuationBoost,
+  newlineAfterWords: CONTROL_DEFAULTS.newlineAfterWords,
+  newlineBoost: CONTROL_DEFAULTS.newlineBoost,
+  repetitionWindow: CONTROL_DEFAULTS.repetitionWindow,
+  repetitionPenalty: 1,
+});
+
+const LAST4 = { lastBlocks: 4 };
+const PREFIX = { prefixLength: 10, prefixHidden: 512 };
+const UL = { unlikelihoodWeight: 1 };
+const ULMFIT = { schedule: "slanted", scheduleOptions: { cutFrac: 0.1, ratio: 32 } } as const;
+const ULMFIT_OPT = { discriminativeFactor: 2.6 };
+
+/** The table. Rows without a SEED.md number say which settings they borrow. */
+// deno-fmt-ignore
+const TABLE: Readonly<Record<TaskName, Readonly<Record<string, Row>>>> = {
+  sonnet: {
+    last4: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, trainable: "last-blocks", options: LAST4, source: "SEED.md sonnet baseline" },
+    full: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, trainable: "all", source: "baseline's settings, all parameters" },
+    unlikelihood: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, trainable: "last-blocks", options: { ...LAST4, ...UL }, source: "Task A: baseline + unlikelihood" },
+    prefix: { epochs: 10, batchSize: 8, lr: 5e-5, dropout: 0, trainable: "prefix", options: PREFIX, source: "Task B: baseline's bs/epochs; lr of Li & Liang 2021" },
+    "prefix-unlikelihood": { epochs: 10, batchSize: 8, lr: 5e-5, dropout: 0, trainable: "prefix", options: { ...PREFIX, ...UL }, source: "Task C: Task B + unlikelihood" },
+    lora: { epochs: 10, batchSize: 8, lr: 2e-4, dropout: 0, trainable: "lora", options: { loraRank: 4, loraAlpha: 32 }, source: "baseline's bs/epochs; lr, rank, alpha of Hu et al. 2021" },
+  },
+  sst: {
+    full: { epochs: 6, batchSize: 64, lr: 2e-5, dropout: 0.3, trainable: "all", source: "SEED.md SST-5 baseline" },
+    "last-linear": { epochs: 6, batchSize: 64, lr: 1e-3, dropout: 0.3, trainable: "head", source: "SEED.md lr; baseline's bs/epochs/dropout" },
+    ulmfit: { epochs: 10, batchSize: 64, lr: 1e-3, dropout: 0.3, trainable: "gradual", ...ULMFIT, options: ULMFIT_OPT, source: "SEED.md SST-5 ULMFiT" },
+  },
+  cfimdb: {
+    full: { epochs: 6, batchSize: 8, lr: 2e-5, dropout: 0.3, trainable: "all", source: "SEED.md CFIMDB baseline" },
+    "last-linear": { epochs: 6, batchSize: 8, lr: 1e-3, dropout: 0.3, trainable: "head", source: "SEED.md lr; baseline's bs/epochs/dropout" },
+    ulmfit: { epochs: 10, batchSize: 8, lr: 1e-3, dropout: 0.3, trainable: "gradual", ...ULMFIT, options: ULMFIT_OPT, source: "not run by the study: SST-5 ULMFiT with CFIMDB's bs" },
+  },
+  quora: {
+    linear: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, trainable: "all", source: "SEED.md paraphrase baseline" },
+    cloze: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, trainable: "all", source: "SEED.md bs/lr; baseline's epochs" },
+    taskc: {
+      epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0.2, trainable: "all", labelSmoothing: 0.1, schedule: "cosine", scheduleOptions: { minLrRatio: 0 },
+      options: { poolMeanWeight: 0.7, dropoutSamples: 3, lowerLayerScale: 0.5, upperLayerScale: 1, headScale: 2 },
+      source: "SEED.md Task C; dropout 0.2, the middle of its 0.1–0.3",
+    },
+  },
+};
+
+/** Per task, its strategies; the first is the task's default. */
+export const TASK_STRATEGIES: Readonly<Record<TaskName, readonly string[]>> = Object.freeze({
+  sonnet: Object.keys(TABLE.sonnet),
+  sst: Object.keys(TABLE.sst),
+  cfimdb: Object.keys(TABLE.cfimdb),
+  quora: Object.keys(TABLE.quora),
+});
+
+const COMMON = {
+  model: "gpt2",
+  resume: null,
+  weightDecay: 0,
+  modelDropout: 0.1,
+  labelSmoothing: 0,
+  seed: 11711,
+  maxSteps: null,
+  limit: null,
+  evalLimit: null,
+  maxLength: null,
+  gradClip: 1,
+  schedule: "constant",
+  warmup: 0,
+  evalEveryEpochs: 1,
+  adamEps: 1e-8,
+} as const;
+
+/**
+ * The defaults of `task` and `strategy` (the task's first strategy when omitted), before flags;
+ * a fresh object each call. Throws naming the task or strategy when unknown.
+ *
+ * @example
+ * ```ts
+ * import { defaultConfig } from "./train_defaults.ts";
+ * const c = defaultConfig("sst", "ulmfit");
+ * console.log(c.batchSize, c.epochs, c.lr, c.schedule); // 64 10 0.001 "slanted"
+ * ```
+ */
+export function defaultConfig(
+  task: string,
+  strategy?: string,
+  paths: { out?: string; dataDir?: string } = {},
+): TrainConfig {
+  if (!(TASK_NAMES as readonly string[]).includes(task)) {
+    throw new Error(
+      `--task: unknown task ${JSON.stringify(task)}; expected ${TASK_NAMES.join(", ")}`,
+    );
+  }
+  const t = task as TaskName;
+  const name = strategy ?? TASK_STRATEGIES[t][0];
+  if (!TASK_STRATEGIES[t].includes(name)) {
+    throw new Error(
+      `--strategy: unknown strategy ${JSON.stringify(name)} for --task=${t}; ` +
+        `expected ${TASK_STRATEGIES[t].join(", ")}`,
+    );
+  }
+  const { options, scheduleOptions, ...row } = TABLE[t][name];
+  const sonnet = t === "sonnet";
+  return {
+    task: t,
+    strategy: name,
+    ...COMMON,
+    ...row,
+    dataDir: paths.dataDir ?? "./data",
+    out: paths.out ?? `runs/${t}-${name}`,
+    scheduleOptions: { ...scheduleOptions },
+    adamBetas: [0.9, 0.999],
+    hasHead: !sonnet && !(t === "quora" && name === "cloze"),
+    select: sonnet
+      ? { metric: "dev_perplexity", mode: "min" }
+      : { metric: "dev_accuracy", mode: "max" },
+    options: { ...options },
+    generation: sonnet ? { ...SONNET_GENERATION } : null,
+  };
+}

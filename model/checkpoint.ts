@@ -15,7 +15,8 @@ import {
   shapeSize,
   validateConfig,
 } from "./config.ts";
-import { readSafetensors, writeFileAtomic, writeSafetensors } from "./safetensors.ts";
+import { writeFileAtomic } from "./atomic_write.ts";
+import { readSafetensors, writeSafetensors } from "./safetensors.ts";
 
 /** A checkpoint read into memory: its configuration and parameters by HF name. */
 export interface LoadedCheckpoint {

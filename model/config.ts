@@ -56,7 +56,7 @@ function preset(nLayer: number, nHead: number, nEmbd: number, nPositions = 1024)
  * - `gpt2` (124M): 12 layers, 12 heads, width 768. `gpt2-medium` (355M): 24/16/1024.
  *   `gpt2-large` (774M): 36/20/1280. `gpt2-xl` (1.5B): 48/25/1600. All: vocabulary 50,257,
  *   1,024 positions, LayerNorm epsilon 1e-5, dropout 0.1.
- * - `tiny` (6.7M, 6.4M of it the token embedding): 2 layers, 4 heads, width 128, 128 positions,
+ * - `tiny` (6.7M, 6.4M of it the token embedding): 2 layers, 4 heads, width 128, 256 positions (a whole sonnet),
  *   the full 50,257-token vocabulary so that the real tokenizer works. It has no pretrained
  *   weights (it starts from random initialization) and trains at a usable speed on a CPU
  *   (software WebGPU adapter): meant for smoke tests and quick experiments.
@@ -73,7 +73,7 @@ export const PRESETS: Readonly<Record<PresetName, Readonly<GPT2Config>>> = Objec
   "gpt2-medium": preset(24, 16, 1024),
   "gpt2-large": preset(36, 20, 1280),
   "gpt2-xl": preset(48, 25, 1600),
-  "tiny": preset(2, 4, 128, 128),
+  "tiny": preset(2, 4, 128, 256),
 });
 
 /**

@@ -46,8 +46,8 @@ Deno.test("parameterCount() matches the published GPT-2 sizes for every preset",
   assert.equal(parameterCount(PRESETS["gpt2-medium"]), 354_823_168);
   assert.equal(parameterCount(PRESETS["gpt2-large"]), 774_030_080);
   assert.equal(parameterCount(PRESETS["gpt2-xl"]), 1_557_611_200);
-  // tiny: 50257·128 + 128·128 + 2·(12·128² + 13·128) + 2·128
-  assert.equal(parameterCount(PRESETS.tiny), 6_432_896 + 16_384 + 396_544 + 256);
+  // tiny: 50257·128 + 256·128 + 2·(12·128² + 13·128) + 2·128
+  assert.equal(parameterCount(PRESETS.tiny), 6_432_896 + 32_768 + 396_544 + 256);
 });
 
 Deno.test("PRESETS are frozen and have the documented shapes", () => {
@@ -59,7 +59,7 @@ Deno.test("PRESETS are frozen and have the documented shapes", () => {
     ["gpt2-xl", 48, 25, 1600],
     ["tiny", 2, 4, 128],
   ]);
-  assert.equal(PRESETS.tiny.nPositions, 128);
+  assert.equal(PRESETS.tiny.nPositions, 256);
   assert.equal(PRESETS.tiny.vocabSize, 50257);
   assert.ok(Object.isFrozen(PRESETS) && Object.isFrozen(PRESETS.gpt2));
   assert.throws(() => {
@@ -117,7 +117,7 @@ Deno.test("configToHF() writes a config that configFromHF() reads back unchanged
   const hf = configToHF(config);
   assert.equal(hf.model_type, "gpt2");
   assert.deepEqual(hf.architectures, ["GPT2LMHeadModel"]);
-  assert.equal(hf.n_positions, 128);
+  assert.equal(hf.n_positions, 256);
   assert.equal(hf.n_embd, 128);
   assert.equal(hf.activation_function, "gelu_new");
   const json = JSON.parse(JSON.stringify(hf));

@@ -148,7 +148,6 @@ export class GPT2 {
   forward(input: ModelInput, options: ForwardOptions = {}): ForwardResult {
     const { batch: B, seqLen: T, ids } = input;
     const c = this.config;
-    const C = c.nEmbd;
     const H = c.nHead;
     const training = options.training ?? false;
     const seed = options.seed ?? 0;

@@ -12,7 +12,7 @@
 
 import { join } from "node:path";
 import { type GPT2Config, PRESETS } from "./config.ts";
-import { writeFileAtomic } from "./safetensors.ts";
+import { writeFileAtomic } from "./atomic_write.ts";
 
 /** Names that can be downloaded from the Hub (repositories of the same name there). */
 export const DOWNLOADABLE_MODELS = ["gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"] as const;

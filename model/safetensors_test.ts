@@ -5,9 +5,9 @@ import {
   decodeSafetensors,
   encodeSafetensors,
   readSafetensors,
-  writeFileAtomic,
   writeSafetensors,
 } from "./safetensors.ts";
+import { writeFileAtomic } from "./atomic_write.ts";
 
 const FIXTURE = Deno.env.get("GPT2_PARITY_FIXTURE") ??
   fileURLToPath(new URL("../../shared/fixtures/gpt2-tiny", import.meta.url));

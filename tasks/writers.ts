@@ -12,7 +12,7 @@
  * @module
  */
 
-import { basename, dirname, join } from "node:path";
+import { writeFileAtomic } from "../model/atomic_write.ts";
 import { parseSonnets } from "./sonnet_data.ts";
 
 /** Prediction column names CS224N uses. */
@@ -42,14 +42,7 @@ export const GENERATED_SONNETS_HEADER = "--Generated Sonnets-- ";
  * ```
  */
 export async function writeTextAtomic(path: string, text: string): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${crypto.randomUUID()}.tmp`);
-  try {
-    await Deno.writeTextFile(temp, text);
-    await Deno.rename(temp, path);
-  } catch (error) {
-    await Deno.remove(temp).catch(() => {});
-    throw error;
-  }
+  await writeFileAtomic(path, text);
 }
 
 /**

@@ -9,18 +9,11 @@ import {
   logSoftmaxRowsCpu,
 } from "./cross_entropy.ts";
 import { scale } from "./elementwise.ts";
-import { Gpu } from "./gpu.ts";
+import type { Gpu } from "./gpu.ts";
 import { tensorFrom } from "./tensor.ts";
-import { assertClose, finiteDifference, randomArray, testGpu } from "./testing.ts";
+import { assertClose, finiteDifference, randomArray, smallBindingGpu, testGpu } from "./testing.ts";
 
 const gpu = testGpu();
-
-/** A second Gpu on the same device whose bindings are limited to `bytes`, to force chunking. */
-function smallBindingGpu(g: Gpu, bytes: number): Gpu {
-  const small = new Gpu(g.device, g.adapterInfo, g.isSoftware);
-  Object.defineProperty(small, "maxBindingBytes", { value: bytes });
-  return small;
-}
 
 /** Targets in [0, V), with every `ignoreEvery`-th row set to the ignore index. */
 function makeTargets(rows: number, vocab: number, seed: number, ignoreEvery = 0, ignore = -100) {

@@ -2,22 +2,22 @@ import assert from "node:assert/strict";
 import { backward } from "./autograd.ts";
 import { mul } from "./elementwise.ts";
 import { gelu, geluBackward, geluBackwardCpu, geluCpu } from "./gelu.ts";
-import { Gpu } from "./gpu.ts";
+import type { Gpu } from "./gpu.ts";
 import { sum } from "./reduce.ts";
 import { tensorFrom } from "./tensor.ts";
-import { assertClose, dot, finiteDifference, randomArray, testGpu } from "./testing.ts";
+import {
+  assertClose,
+  dot,
+  finiteDifference,
+  randomArray,
+  smallBindingGpu,
+  testGpu,
+} from "./testing.ts";
 
 const gpu = testGpu();
 
 /** Values where tanh would overflow without the clamp, the clamp edges, and zero. */
 const EXTREMES = [20, -20, 100, -100, 10, -10, 9.5, -9.5, 3, -3, 0, 1e-3, -1e-3];
-
-/** A second Gpu on the same device whose bindings are limited to `bytes`, to force chunking. */
-function smallBindingGpu(g: Gpu, bytes: number): Gpu {
-  const small = new Gpu(g.device, g.adapterInfo, g.isSoftware);
-  Object.defineProperty(small, "maxBindingBytes", { value: bytes });
-  return small;
-}
 
 async function checkAgainstCpu(g: Gpu, x: Float32Array, label: string) {
   const wy = randomArray(x.length, x.length + 1);

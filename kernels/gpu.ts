@@ -241,10 +241,11 @@ export class Gpu {
   }
 
   /** Writes host data into a buffer, in order with the recorded commands. */
-  write(buffer: GPUBuffer, offset: number, data: ArrayBufferView<ArrayBuffer>): void {
+  write(buffer: GPUBuffer, offset: number, data: ArrayBufferView): void {
     this.#checkAlive("write");
     this.flush();
-    this.device.queue.writeBuffer(buffer, offset, data.buffer, data.byteOffset, data.byteLength);
+    const bytes = data.buffer as ArrayBuffer;
+    this.device.queue.writeBuffer(buffer, offset, bytes, data.byteOffset, data.byteLength);
   }
 
   /** Submits everything recorded so far. */

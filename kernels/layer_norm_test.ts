@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { backward } from "./autograd.ts";
 import { mul } from "./elementwise.ts";
-import { Gpu } from "./gpu.ts";
+import type { Gpu } from "./gpu.ts";
 import {
   layerNorm,
   layerNormBackwardCpu,
@@ -10,7 +10,14 @@ import {
 } from "./layer_norm.ts";
 import { sum } from "./reduce.ts";
 import { tensorFrom } from "./tensor.ts";
-import { assertClose, dot, finiteDifference, randomArray, testGpu } from "./testing.ts";
+import {
+  assertClose,
+  dot,
+  finiteDifference,
+  randomArray,
+  smallBindingGpu,
+  testGpu,
+} from "./testing.ts";
 
 const gpu = testGpu();
 const VARIANTS: LayerNormVariant[] = ["rows", "groups"];
@@ -18,13 +25,6 @@ const EPS = 1e-5;
 
 /** Shapes: a single element, odd sizes, more rows than a workgroup and than a row block. */
 const SHAPES: number[][] = [[1, 1], [3, 5], [2, 7, 33], [70, 100], [130, 768]];
-
-/** A second Gpu on the same device whose bindings are limited to `bytes`, to force chunking. */
-function smallBindingGpu(g: Gpu, bytes: number): Gpu {
-  const small = new Gpu(g.device, g.adapterInfo, g.isSoftware);
-  Object.defineProperty(small, "maxBindingBytes", { value: bytes });
-  return small;
-}
 
 /** Runs forward and backward with gradient weights `wy` on `g`; returns everything read back. */
 async function runGpu(

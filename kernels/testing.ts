@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { acquireGpu, type Gpu } from "./gpu.ts";
+import { acquireGpu, Gpu } from "./gpu.ts";
 
 /** Deterministic uniform values in [lo, hi) from a seed (mulberry32). */
 export function randomArray(n: number, seed: number, lo = -1, hi = 1): Float32Array {
@@ -93,4 +93,21 @@ export function dot(w: ArrayLike<number>, y: ArrayLike<number>): number {
 export function testGpu(): () => Promise<Gpu> {
   let gpu: Promise<Gpu> | null = null;
   return () => (gpu ??= acquireGpu());
+}
+
+/**
+ * A second {@linkcode Gpu} on the same device whose `maxBindingBytes` is `bytes`, so that ops
+ * split their work into chunks at sizes small enough for a test.
+ *
+ * @example
+ * ```ts
+ * import { smallBindingGpu, testGpu } from "./testing.ts";
+ * const gpu = testGpu();
+ * const g = smallBindingGpu(await gpu(), 4096 + 256); // 1,088 f32 elements per binding
+ * ```
+ */
+export function smallBindingGpu(g: Gpu, bytes: number): Gpu {
+  const small = new Gpu(g.device, g.adapterInfo, g.isSoftware);
+  Object.defineProperty(small, "maxBindingBytes", { value: bytes });
+  return small;
 }

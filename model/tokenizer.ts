@@ -7,6 +7,9 @@
 
 // Pinned here rather than in deno.json's import map (which would also do).
 import * as r50k from "npm:gpt-tokenizer@4.0.0/encoding/r50k_base";
+// The same table the encoding above is built from (one module instance): entry `id` is the
+// token's text, or its bytes where they are not valid UTF-8 on their own.
+import r50kRanks from "npm:gpt-tokenizer@4.0.0/bpeRanks/r50k_base";
 
 /** `<|endoftext|>`: GPT-2's only special token, also used for padding. */
 export const EOS_ID = 50256;
@@ -56,9 +59,12 @@ export function encode(text: string, options: EncodeOptions = {}): number[] {
   return out;
 }
 
+const utf8 = new TextEncoder();
+
 /**
  * Decodes token ids to text (`<|endoftext|>` for {@linkcode EOS_ID}). Throws on an id outside
- * 0 … 50256, naming its position.
+ * 0 … 50256, naming its position. Each call is independent: bytes that do not form valid UTF-8
+ * within the ids given (e.g. a character split across calls) become U+FFFD.
  *
  * @example
  * ```ts
@@ -73,7 +79,20 @@ export function decode(ids: Iterable<number> | ArrayLike<number>): string {
       throw new Error(`decode(): id at index ${i} is ${id}, expected an integer in [0, 50257)`);
     }
   });
-  return r50k.decode(list);
+  // Not r50k.decode(): gpt-tokenizer 4.0.0 decodes with one shared streaming TextDecoder that
+  // it never flushes, so a partial UTF-8 character at the end of one call leaked into the next.
+  // Here all the bytes are joined and decoded at once by a fresh decoder (invalid bytes → U+FFFD).
+  const parts = list.map((id) => {
+    const entry = id === EOS_ID ? EOS_TEXT : r50kRanks[id];
+    return typeof entry === "string" ? utf8.encode(entry) : Uint8Array.from(entry);
+  });
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    bytes.set(p, at);
+    at += p.length;
+  }
+  return new TextDecoder().decode(bytes);
 }
 
 /** A batch of sequences, right-padded to a common length. */

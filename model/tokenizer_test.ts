@@ -25,6 +25,16 @@ Deno.test("decode() inverts encode() when the text has Unicode, whitespace and e
   assert.equal(decode(new Int32Array([15496, 995])), "Hello world");
 });
 
+Deno.test("decode() is independent of earlier calls when a call ends inside a character", () => {
+  // 30325 is " " + the first three bytes of 😀, 222 is the lone byte 0x80: gpt-tokenizer's shared
+  // streaming decoder used to carry the three bytes over and print 😀 on the third call.
+  assert.equal(decode([222]), "\uFFFD");
+  assert.equal(decode([30325]), " \uFFFD");
+  assert.equal(decode([222]), "\uFFFD");
+  assert.equal(decode([30325, 222]), " 😀");
+  assert.equal(decode([222]), "\uFFFD");
+});
+
 Deno.test("EOS_ID is <|endoftext|> and maps from text only when allowSpecial is set", () => {
   assert.equal(EOS_ID, 50256);
   assert.equal(PAD_ID, 50256);

@@ -1,0 +1,91 @@
+/**
+ * Scores a generated sonnet file against the gold file with every sonnet metric: chrF as
+ * CS224N scores it, distinct-1/2, phoneme rhyme accuracy, meter, and the study's own unigram
+ * "perplexity" and letter-based rhyme rule (named apart). Model perplexity needs the model and
+ * is computed by the sonnet task, not here.
+ *
+ * @module
+ */
+import { chrF } from "../eval/chrf.ts";
+import { distinct1, distinct2, meanDistinctN } from "../eval/distinct.ts";
+import { meterScore } from "../eval/meter.ts";
+import { corpusRhymeAccuracy } from "../eval/rhyme.ts";
+import { studyUnigramPerplexity } from "../eval/study_perplexity.ts";
+import { studyLetterCorpusRhymeAccuracy } from "../eval/study_rhyme.ts";
+import { parseSonnets, type Sonnet } from "./sonnet_data.ts";
+
+/** Every file-based sonnet metric. */
+export interface SonnetScores {
+  /** Sonnets scored (the common prefix of both files). */
+  sonnets: number;
+  /** chrF (0–100) of generated vs gold texts, corpus statistics. */
+  chrf: number;
+  /** Distinct-1 over the whole generated corpus. */
+  distinct_1: number;
+  /** Distinct-2 over the whole generated corpus. */
+  distinct_2: number;
+  /** Mean per-sonnet distinct-1 (the study's reading). */
+  distinct_1_per_sonnet: number;
+  /** Mean per-sonnet distinct-2. */
+  distinct_2_per_sonnet: number;
+  /** Phoneme rhyme accuracy along ABAB CDCD EFEF GG. */
+  rhyme_accuracy: number;
+  /** Share of lines with 10 ± 1 syllables. */
+  meter: number;
+  /** The study's unigram "perplexity" (exp entropy of each sonnet's words; not model perplexity). */
+  study_unigram_perplexity: number;
+  /** The study's letter-based rhyme rule. */
+  study_letter_rhyme: number;
+}
+
+/**
+ * Scores `generated` against `gold` (file texts in CS224N's sonnet format). When the generated
+ * file has fewer sonnets, the common prefix is scored (as CS224N does) and `warn` is called.
+ *
+ * @example
+ * ```ts
+ * const scores = scoreSonnetFiles(generatedText, "gen.txt", goldText, "gold.txt");
+ * console.log(scores.chrf);
+ * ```
+ */
+export function scoreSonnetFiles(
+  generated: string,
+  generatedName: string,
+  gold: string,
+  goldName: string,
+  warn: (message: string) => void = (m) => console.warn(m),
+): SonnetScores {
+  const gen = parseSonnets(generated, generatedName).sonnets;
+  const ref = parseSonnets(gold, goldName).sonnets;
+  const n = Math.min(gen.length, ref.length);
+  if (gen.length < ref.length) {
+    warn(
+      `${generatedName} has ${gen.length} sonnets, ${goldName} has ${ref.length}: ` +
+        `scoring the first ${n}`,
+    );
+  }
+  return scoreSonnets(gen.slice(0, n), ref.slice(0, n));
+}
+
+/** Scores parsed sonnets pairwise (same length). */
+export function scoreSonnets(generated: Sonnet[], gold: Sonnet[]): SonnetScores {
+  if (generated.length !== gold.length || generated.length === 0) {
+    throw new Error(
+      `scoreSonnets: need the same positive number of sonnets, got ${generated.length} and ${gold.length}`,
+    );
+  }
+  const texts = generated.map((s) => s.text);
+  const lines = generated.map((s) => s.lines);
+  return {
+    sonnets: generated.length,
+    chrf: chrF(texts, gold.map((s) => s.text)),
+    distinct_1: distinct1(texts),
+    distinct_2: distinct2(texts),
+    distinct_1_per_sonnet: meanDistinctN(texts, 1),
+    distinct_2_per_sonnet: meanDistinctN(texts, 2),
+    rhyme_accuracy: corpusRhymeAccuracy(lines).accuracy,
+    meter: meterScore(lines.flat()),
+    study_unigram_perplexity: studyUnigramPerplexity(texts).mean,
+    study_letter_rhyme: studyLetterCorpusRhymeAccuracy(lines).accuracy,
+  };
+}

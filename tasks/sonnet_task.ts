@@ -1,0 +1,195 @@
+/**
+ * The sonnet task: fine-tune GPT-2 as a language model on Shakespeare's sonnets 1–131, select by
+ * dev perplexity on the gold sonnets 132–143, then generate the dev and test sonnets from their
+ * first three lines with the study's controls and score the dev generations.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { perplexityFromNll } from "../eval/perplexity.ts";
+import { generate } from "../model/generate.ts";
+import type { GPT2 } from "../model/gpt2.ts";
+import { lmLoss } from "../model/lm_loss.ts";
+import type { LogitsProcessor } from "../model/sampling.ts";
+import { decode, encode, EOS_ID, padBatch } from "../model/tokenizer.ts";
+import { trainAll, trainLastBlocks } from "../strategies/freezing.ts";
+import { dataFile } from "./data_dir.ts";
+import { loadSonnets, type Sonnet } from "./sonnet_data.ts";
+import {
+  newlineBoost,
+  punctuationBoost,
+  repetitionWindowPenalty,
+  stopAtLines,
+} from "./sonnet_controls.ts";
+import { scoreSonnets } from "./sonnet_scoring.ts";
+import type { TrainingTask } from "./task.ts";
+import type { GenerationSettings, TrainConfig } from "./train_config.ts";
+import { writeSonnetFile } from "./writers.ts";
+
+/** Output files of the sonnet task inside the run folder. */
+export const SONNET_OUTPUTS = {
+  dev: "generated_sonnets_dev.txt",
+  test: "generated_sonnets.txt",
+} as const;
+
+/** A batch of whole sonnets, right-padded. */
+export interface SonnetBatch {
+  ids: Int32Array;
+  mask: Float32Array;
+  batch: number;
+  seqLen: number;
+}
+
+/** Token ids of each sonnet followed by EOS, truncated to `maxLength`. */
+export function sonnetSequences(sonnets: Sonnet[], maxLength: number): number[][] {
+  return sonnets.map((s) => [...encode(s.text), EOS_ID].slice(0, maxLength));
+}
+
+/** Applies the sonnet strategy's trainable parameters; throws for strategies not built yet. */
+function applyStrategy(model: GPT2, config: TrainConfig, log: (m: string) => void): void {
+  if (config.trainable === "last-blocks") {
+    const wanted = config.options.lastBlocks ?? 4;
+    const count = Math.min(wanted, model.config.nLayer);
+    if (count < wanted) {
+      log(`the model has ${count} blocks: all of them train (wanted the last ${wanted})`);
+    }
+    trainLastBlocks(model, count);
+  } else if (config.trainable === "all") trainAll(model);
+  else {
+    throw new Error(
+      `sonnet strategy '${config.strategy}' is not available yet: this version trains 'last4' ` +
+        `and 'full'`,
+    );
+  }
+}
+
+/** The study's generation controls as logits processors. */
+export function sonnetProcessors(g: GenerationSettings): LogitsProcessor[] {
+  const out: LogitsProcessor[] = [
+    punctuationBoost({ afterWords: g.punctuationAfterWords, boost: g.punctuationBoost }),
+    newlineBoost({ afterWords: g.newlineAfterWords, boost: g.newlineBoost }),
+  ];
+  if (g.repetitionPenalty !== 1) {
+    out.push(repetitionWindowPenalty({ window: g.repetitionWindow, penalty: g.repetitionPenalty }));
+  }
+  return out;
+}
+
+/**
+ * Generates a 14-line sonnet from each prompt's first lines (prompt lines kept in the text).
+ */
+export async function generateSonnets(
+  model: GPT2,
+  prompts: Sonnet[],
+  g: GenerationSettings,
+  seed: number,
+  batchSize = 12,
+): Promise<{ number: number; text: string }[]> {
+  const out: { number: number; text: string }[] = [];
+  for (let i = 0; i < prompts.length; i += batchSize) {
+    const chunk = prompts.slice(i, i + batchSize);
+    const texts = chunk.map((p) => p.text + "\n");
+    const room = model.config.nPositions;
+    const ids = texts.map((t) => encode(t).slice(-Math.max(1, room - 1)));
+    const { tokens } = await generate(model, ids, {
+      maxNewTokens: Math.min(g.maxNewTokens, room - Math.max(...ids.map((x) => x.length))),
+      temperature: g.temperature,
+      topP: g.topP,
+      sample: g.temperature > 0,
+      seed: seed + i,
+      processors: sonnetProcessors(g),
+      stopWhen: stopAtLines(g.stopAtLines, texts),
+    });
+    chunk.forEach((p, b) => {
+      const body = decode(tokens[b].filter((t) => t !== EOS_ID));
+      out.push({ number: p.number, text: (texts[b] + body).trim() });
+    });
+  }
+  return out;
+}
+
+/** Mean LM loss and perplexity of the model on whole sonnets (no dropout). */
+export async function sonnetPerplexity(
+  model: GPT2,
+  sequences: number[][],
+  batchSize: number,
+): Promise<{ loss: number; perplexity: number; tokens: number }> {
+  let nll = 0;
+  let count = 0;
+  for (let i = 0; i < sequences.length; i += batchSize) {
+    const b = padBatch(sequences.slice(i, i + batchSize));
+    const r = await model.gpu.scopeAsync(async () => {
+      const { loss, count } = model.gpu.noGrad(() =>
+        lmLoss(model, { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen })
+      );
+      return { mean: await loss.item(), count };
+    });
+    nll += r.mean * r.count;
+    count += r.count;
+  }
+  return { loss: nll / count, perplexity: perplexityFromNll(nll, count), tokens: count };
+}
+
+/**
+ * Builds the sonnet task for a run: loads the files, sets which parameters train.
+ */
+export async function createSonnetTask(
+  config: TrainConfig,
+  model: GPT2,
+  log: (message: string) => void = (m) => console.error(m),
+): Promise<TrainingTask<SonnetBatch>> {
+  const g = config.generation;
+  if (!g) throw new Error("sonnet task: the configuration has no generation settings");
+  const maxLength = Math.min(config.maxLength ?? Infinity, model.config.nPositions);
+  const train = (await loadSonnets(dataFile(config.dataDir, "sonnets.txt"))).sonnets
+    .slice(0, config.limit ?? undefined);
+  const gold = (await loadSonnets(dataFile(config.dataDir, "TRUE_sonnets_held_out_dev.txt")))
+    .sonnets.slice(0, config.evalLimit ?? undefined);
+  const devPrompts = (await loadSonnets(dataFile(config.dataDir, "sonnets_held_out_dev.txt")))
+    .sonnets.slice(0, config.evalLimit ?? undefined);
+  const testPrompts = (await loadSonnets(dataFile(config.dataDir, "sonnets_held_out.txt")))
+    .sonnets.slice(0, config.evalLimit ?? undefined);
+  const sequences = sonnetSequences(train, maxLength);
+  const goldSequences = sonnetSequences(gold, maxLength);
+  log(
+    `sonnets: ${train.length} train, ${gold.length} dev gold, ${testPrompts.length} test prompts`,
+  );
+  applyStrategy(model, config, log);
+  return {
+    trainSize: sequences.length,
+    makeBatch(indices) {
+      const b = padBatch(indices.map((i) => sequences[i]));
+      return { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen };
+    },
+    loss(batch, ctx) {
+      const { loss } = lmLoss(model, batch, { training: true, seed: ctx.seed });
+      return { loss, tokens: batch.batch * batch.seqLen };
+    },
+    extraParams: () => new Map(),
+    paramGroups: () => [{
+      params: model.trainable(),
+      lr: config.lr,
+      weightDecay: config.weightDecay,
+      name: "gpt2",
+    }],
+    async evaluate() {
+      const r = await sonnetPerplexity(model, goldSequences, config.batchSize);
+      return { dev_loss: r.loss, dev_perplexity: r.perplexity };
+    },
+    async finish(runDir) {
+      const dev = await generateSonnets(model, devPrompts, g, config.seed);
+      const test = await generateSonnets(model, testPrompts, g, config.seed + 1000);
+      await writeSonnetFile(join(runDir, SONNET_OUTPUTS.dev), dev);
+      await writeSonnetFile(join(runDir, SONNET_OUTPUTS.test), test);
+      const { perplexity } = await sonnetPerplexity(model, goldSequences, config.batchSize);
+      const parsedDev = dev.map((s, i) => ({
+        number: s.number,
+        text: s.text,
+        lines: s.text.split("\n").map((l) => l.trim()).filter((l) => l !== ""),
+        line: i,
+      }));
+      const scores = scoreSonnets(parsedDev, gold.slice(0, parsedDev.length));
+      return { dev_perplexity: perplexity, ...scores };
+    },
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * What the shared training engine needs from a task: batches, a differentiable loss, extra
+ * parameters (heads, prefixes, adapters), optimizer groups, dev evaluation and final outputs.
+ * Sonnet, sentiment and paraphrase tasks each implement it.
+ *
+ * @module
+ */
+import type { ParamGroup } from "../kernels/adamw.ts";
+import type { Tensor } from "../kernels/tensor.ts";
+
+/** Context of one training step. */
+export interface StepContext {
+  /** 0-based optimizer step. */
+  step: number;
+  /** 0-based epoch. */
+  epoch: number;
+  /** Dropout seed of this step (derived from the run's seed and the step). */
+  seed: number;
+}
+
+/** A differentiable loss and how many tokens it covered (for tokens/s). */
+export interface StepLoss {
+  /** Scalar loss (1-element tensor). */
+  loss: Tensor;
+  /** Tokens processed in the forward pass. */
+  tokens: number;
+}
+
+/**
+ * A task as the engine runs it. `B` is the task's host-side batch.
+ */
+export interface TrainingTask<B = unknown> {
+  /** Number of training examples (after `--limit`). */
+  readonly trainSize: number;
+  /** Builds the host-side batch of the given training example indices. */
+  makeBatch(indices: number[]): B;
+  /** Forward pass and loss of a batch, in training mode (dropout on). */
+  loss(batch: B, context: StepContext): StepLoss;
+  /** Parameters beyond GPT-2's (a classification head, prefixes, LoRA), by unique name. */
+  extraParams(): Map<string, Tensor>;
+  /** Optimizer parameter groups (every trainable tensor in exactly one group). */
+  paramGroups(): ParamGroup[];
+  /** Called before each epoch (gradual unfreezing changes what trains here). */
+  onEpochStart?(epoch: number): void;
+  /** Dev metrics; must include the metric the run selects its best checkpoint by. */
+  evaluate(): Promise<Record<string, number>>;
+  /**
+   * After training, with the best weights loaded: writes predictions or generations into the
+   * run folder and returns the final metrics.
+   */
+  finish(runDir: string): Promise<Record<string, number>>;
+}

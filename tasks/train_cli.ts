@@ -1,0 +1,117 @@
+/**
+ * `deno task train --task=<name> [--strategy=<name>] [flags]`: fine-tunes GPT-2 on a task with
+ * the study's settings (see `--help`), writes the run folder and prints a summary. Ctrl-C saves
+ * a resumable checkpoint and exits with status 130; `--resume=<run folder>` continues it.
+ *
+ * @module
+ */
+import { acquireGpu } from "../kernels/gpu.ts";
+import { loadModel } from "../model/load.ts";
+import { createProgress } from "./progress.ts";
+import { createRunDir, readRunConfig } from "./run_dir.ts";
+import { createSonnetTask } from "./sonnet_task.ts";
+import type { TrainingTask } from "./task.ts";
+import { HelpRequested, parseTrainArgs, type TrainConfig } from "./train_config.ts";
+import { train, type TrainResult } from "./trainer.ts";
+import type { GPT2 } from "../model/gpt2.ts";
+
+/** Builds the task a configuration names. */
+export async function createTask(
+  config: TrainConfig,
+  model: GPT2,
+  log: (message: string) => void,
+): Promise<TrainingTask> {
+  switch (config.task) {
+    case "sonnet":
+      return await createSonnetTask(config, model, log) as TrainingTask;
+    default:
+      throw new Error(`--task ${config.task}: not available in this version yet (sonnet is)`);
+  }
+}
+
+/** Options of {@link runTraining} (tests inject an interrupt). */
+export interface RunOptions {
+  /** Interrupt flag; Ctrl-C sets it when not given. */
+  interrupt?: { requested: boolean };
+  /** Messages (default stderr). */
+  log?: (message: string) => void;
+}
+
+/**
+ * Runs one training command line end to end and returns the trainer's result.
+ *
+ * @example
+ * ```ts
+ * await runTraining(["--task=sonnet", "--model=tiny", "--max-steps=2"]);
+ * ```
+ */
+export async function runTraining(argv: string[], options: RunOptions = {}): Promise<TrainResult> {
+  const log = options.log ?? ((m: string) => console.error(m));
+  let config = parseTrainArgs(argv);
+  const resume = config.resume;
+  if (resume !== null) {
+    config = { ...(await readRunConfig(resume)) as unknown as TrainConfig, resume, out: resume };
+    log(`resuming ${resume} with its saved configuration`);
+  } else {
+    await createRunDir(config.out, config);
+  }
+  const gpu = await acquireGpu();
+  log(`adapter: ${gpu.describe()}`);
+  const dropout = config.modelDropout;
+  const model = await loadModel(config.model, {
+    gpu,
+    seed: config.seed,
+    configOverrides: { embdPdrop: dropout, attnPdrop: dropout, residPdrop: dropout },
+  });
+  const task = await createTask(config, model, log);
+  const stepsPerEpoch = Math.max(1, Math.ceil(task.trainSize / config.batchSize));
+  const totalSteps = Math.max(
+    1,
+    Math.min(config.epochs * stepsPerEpoch, config.maxSteps ?? Infinity),
+  );
+  const progress = createProgress({ totalEpochs: config.epochs, stepsPerEpoch, totalSteps });
+  const interrupt = options.interrupt ?? { requested: false };
+  const onSigint = () => {
+    if (interrupt.requested) Deno.exit(130);
+    interrupt.requested = true;
+    log("\nCtrl-C: saving a resumable checkpoint after this step (again to quit at once)");
+  };
+  if (!options.interrupt) Deno.addSignalListener("SIGINT", onSigint);
+  try {
+    const result = await train({
+      config,
+      model,
+      task,
+      runDir: config.out,
+      progress,
+      log,
+      interrupt,
+      resume: resume !== null,
+    });
+    if (result.status === "completed") {
+      const final = Object.entries(result.finalMetrics)
+        .map(([k, v]) => `  ${k}: ${Number.isInteger(v) ? v : v.toFixed(4)}`).join("\n");
+      log(`done: ${result.steps} steps; outputs in ${config.out}\n${final}`);
+    } else {
+      log(`resume with: deno task train --task=${config.task} --resume=${config.out}`);
+    }
+    return result;
+  } finally {
+    if (!options.interrupt) Deno.removeSignalListener("SIGINT", onSigint);
+    model.dispose();
+  }
+}
+
+if (import.meta.main) {
+  try {
+    const result = await runTraining(Deno.args);
+    Deno.exit(result.status === "interrupted" ? 130 : 0);
+  } catch (error) {
+    if (error instanceof HelpRequested) {
+      console.log(error.message);
+      Deno.exit(0);
+    }
+    console.error(`error: ${(error as Error).message}`);
+    Deno.exit(2);
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * The training loop shared by every task: seeded data order, AdamW over the task's parameter
+ * groups with a learning-rate schedule, gradient clipping, evaluation each epoch, the best
+ * checkpoint kept by the task's dev metric, resumable checkpoints (Ctrl-C, `--resume`), and the
+ * run folder's metrics and summary.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { AdamW } from "../kernels/adamw.ts";
+import { backward, zeroGrad } from "../kernels/autograd.ts";
+import { clipGradNorm } from "../kernels/clip.ts";
+import { assertFiniteLoss } from "../kernels/cross_entropy.ts";
+import type { GPT2 } from "../model/gpt2.ts";
+import { seededRandom } from "../model/sampling.ts";
+import { makeSchedule } from "../strategies/schedules.ts";
+import type { ProgressReporter } from "./progress.ts";
+import { appendMetrics, writeSummary } from "./run_dir.ts";
+import type { TrainingTask } from "./task.ts";
+import type { TrainConfig } from "./train_config.ts";
+import { loadResumeState, restoreWeights, saveTrainingCheckpoint } from "./training_checkpoint.ts";
+
+/** Folders inside a run folder. */
+export const RUN_CHECKPOINTS = { resume: "checkpoint", best: "best" } as const;
+
+/** Inputs of {@link train}. */
+export interface TrainerOptions {
+  /** Resolved configuration. */
+  config: TrainConfig;
+  /** The model (its trainable flags set by the task/strategy). */
+  model: GPT2;
+  /** The task. */
+  task: TrainingTask;
+  /** The run folder (created by the caller). */
+  runDir: string;
+  /** Progress output (bar or periodic lines). */
+  progress?: ProgressReporter;
+  /** Informational messages. */
+  log?: (message: string) => void;
+  /** Set `requested` to stop after the current step with a resumable checkpoint (Ctrl-C). */
+  interrupt?: { requested: boolean };
+  /** Continue from the run folder's resumable checkpoint. */
+  resume?: boolean;
+}
+
+/** Outcome of {@link train}. */
+export interface TrainResult {
+  /** Whether the run ended or was interrupted (resumable). */
+  status: "completed" | "interrupted";
+  /** Optimizer steps taken. */
+  steps: number;
+  /** Best dev value of the selection metric (null when never evaluated). */
+  bestMetric: number | null;
+  /** Metrics of the task's final outputs (empty when interrupted). */
+  finalMetrics: Record<string, number>;
+}
+
+/** The order of training examples in an epoch: a seeded shuffle, the same on every run. */
+export function epochOrder(size: number, seed: number, epoch: number): number[] {
+  const random = seededRandom((seed * 1000003 + epoch * 7919) >>> 0);
+  const order = Array.from({ length: size }, (_, i) => i);
+  for (let i = size - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+/** Dropout seed of a step: a function of the run's seed and the step only. */
+export function stepSeed(seed: number, step: number): number {
+  return (Math.imul(seed, 2654435761) + step * 40503) >>> 0;
+}
+
+function better(value: number, best: number | null, mode: "max" | "min"): boolean {
+  if (!Number.isFinite(value)) return false;
+  return best === null || (mode === "max" ? value > best : value < best);
+}
+
+/**
+ * Runs training to the end (or to an interrupt), then the task's final outputs with the best
+ * weights.
+ */
+export async function train(options: TrainerOptions): Promise<TrainResult> {
+  const { config, model, task, runDir } = options;
+  const log = options.log ?? ((m: string) => console.error(m));
+  const gpu = model.gpu;
+  const extras = task.extraParams();
+  const groups = task.paramGroups();
+  const baseLr = groups.map((g) => g.lr);
+  const optimizer = new AdamW(groups, { betas: config.adamBetas, eps: config.adamEps });
+  const stepsPerEpoch = Math.ceil(task.trainSize / config.batchSize);
+  const totalSteps = Math.min(config.epochs * stepsPerEpoch, config.maxSteps ?? Infinity);
+  const schedule = makeSchedule(config.schedule, {
+    ...config.scheduleOptions,
+    warmupSteps: config.warmup,
+  });
+  const resumeDir = join(runDir, RUN_CHECKPOINTS.resume);
+  const bestDir = join(runDir, RUN_CHECKPOINTS.best);
+  let step = 0;
+  let startEpoch = 0;
+  let startBatch = 0;
+  let bestMetric: number | null = null;
+  if (options.resume) {
+    const saved = await loadResumeState(resumeDir);
+    await restoreWeights(resumeDir, model, extras);
+    optimizer.importState(saved.optimizer);
+    ({ step, epoch: startEpoch, batchInEpoch: startBatch } = saved.state as {
+      step: number;
+      epoch: number;
+      batchInEpoch: number;
+    });
+    bestMetric = (saved.state.bestMetric as number | null) ?? null;
+    log(`resumed at step ${step} (epoch ${startEpoch + 1}, batch ${startBatch})`);
+  }
+  const saveResumable = (epoch: number, batchInEpoch: number) =>
+    saveTrainingCheckpoint(resumeDir, model, extras, {
+      optimizer,
+      state: { step, epoch, batchInEpoch, bestMetric, totalSteps },
+    });
+  let lastEvalStep = -1;
+  const evaluate = async (epoch: number, trainLoss: number, seconds: number, tokens: number) => {
+    const metrics = await task.evaluate();
+    lastEvalStep = step;
+    const value = metrics[config.select.metric];
+    const isBest = better(value, bestMetric, config.select.mode);
+    if (isBest) {
+      bestMetric = value;
+      await saveTrainingCheckpoint(bestDir, model, extras);
+    }
+    await appendMetrics(runDir, {
+      epoch: epoch + 1,
+      step,
+      train_loss: trainLoss,
+      tokens_per_second: tokens / Math.max(seconds, 1e-9),
+      epoch_seconds: seconds,
+      ...metrics,
+      best: isBest,
+    });
+    const shown = Object.entries(metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(", ");
+    options.progress?.log(`epoch ${epoch + 1}: train loss ${trainLoss.toFixed(4)}; dev ${shown}`);
+  };
+  for (let epoch = startEpoch; epoch < config.epochs && step < totalSteps; epoch++) {
+    task.onEpochStart?.(epoch);
+    const order = epochOrder(task.trainSize, config.seed, epoch);
+    const t0 = performance.now();
+    let lossSum = 0;
+    let lossCount = 0;
+    let tokens = 0;
+    for (let b = epoch === startEpoch ? startBatch : 0; b < stepsPerEpoch; b++) {
+      if (step >= totalSteps) break;
+      const batch = task.makeBatch(order.slice(b * config.batchSize, (b + 1) * config.batchSize));
+      const multiplier = schedule(step, totalSteps);
+      groups.forEach((g, i) => g.lr = baseLr[i] * multiplier);
+      const { value, count } = await gpu.scopeAsync(async () => {
+        const { loss, tokens } = task.loss(batch, {
+          step,
+          epoch,
+          seed: stepSeed(config.seed, step),
+        });
+        backward(loss);
+        const trainable = groups.flatMap((g) => g.params).filter((p) => p.grad);
+        if (config.gradClip > 0) clipGradNorm(trainable, config.gradClip);
+        optimizer.step();
+        zeroGrad(trainable);
+        return { value: await loss.item(), count: tokens };
+      });
+      assertFiniteLoss(value, `step ${step + 1} (epoch ${epoch + 1}, batch ${b + 1})`);
+      step++;
+      lossSum += value;
+      lossCount++;
+      tokens += count;
+      options.progress?.update({ epoch: epoch + 1, step, loss: value, tokens: count });
+      if (options.interrupt?.requested) {
+        await saveResumable(epoch, b + 1);
+        options.progress?.done();
+        log(`interrupted: resumable checkpoint at step ${step} in ${resumeDir}`);
+        optimizer.dispose();
+        return { status: "interrupted", steps: step, bestMetric, finalMetrics: {} };
+      }
+    }
+    startBatch = 0;
+    const seconds = (performance.now() - t0) / 1000;
+    const epochDone = step % stepsPerEpoch === 0 || step >= totalSteps;
+    if (epochDone && ((epoch + 1) % config.evalEveryEpochs === 0 || step >= totalSteps)) {
+      await evaluate(epoch, lossSum / Math.max(1, lossCount), seconds, tokens);
+    }
+    await saveResumable(epoch + 1, 0);
+  }
+  options.progress?.done();
+  if (lastEvalStep !== step && step > 0 && bestMetric === null) {
+    await evaluate(config.epochs - 1, NaN, 0, 0);
+  }
+  optimizer.dispose();
+  if (bestMetric !== null) await restoreWeights(bestDir, model, extras);
+  const finalMetrics = await task.finish(runDir);
+  await writeSummary(runDir, {
+    task: config.task,
+    strategy: config.strategy,
+    steps: step,
+    select: config.select,
+    bestMetric,
+    final: finalMetrics,
+  });
+  return { status: "completed", steps: step, bestMetric, finalMetrics };
+}

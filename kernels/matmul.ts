@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Gpu } from "./gpu.ts";
+import type { BufferWindow, Gpu } from "./gpu.ts";
 import { grid1d, maxChunkElements } from "./dispatch_util.ts";
 import { record } from "./graph.ts";
 import {
@@ -13,6 +13,7 @@ import {
   matmulKernel,
   type MatmulTiling,
   PACK_KERNEL,
+  SOFTWARE_NARROW_TILING,
   SOFTWARE_TILING,
 } from "./matmul_wgsl.ts";
 import { empty, expectDtype, expectSameGpu, shapeString, type Tensor } from "./tensor.ts";
@@ -33,9 +34,10 @@ interface Strided {
   cs: number;
 }
 
-/** The tiling used on this device. */
-export function tilingFor(gpu: Gpu): MatmulTiling {
-  return gpu.isSoftware ? SOFTWARE_TILING : HARDWARE_TILING;
+/** The tiling used on this device for an output `N` columns wide. */
+export function tilingFor(gpu: Gpu, N: number): MatmulTiling {
+  if (!gpu.isSoftware) return HARDWARE_TILING;
+  return N >= 1024 ? SOFTWARE_TILING : SOFTWARE_NARROW_TILING;
 }
 
 /** Shapes of a matmul: batch dims, M, N, K. */
@@ -123,75 +125,125 @@ function matmulInto(
 ) {
   const gpu = c.gpu;
   const max = maxChunkElements(gpu);
-  const tiling = tilingFor(gpu);
-  let [mc, nc, kc, bc] = [M, N, K, nb];
+  const tiling = tilingFor(gpu, N);
+  const ceil4 = (x: number) => Math.ceil(x / 4) * 4;
+  let [mc, nc, kc, bc] = [M, N, Math.min(K, tiling.maxK), nb];
   for (;;) {
     const overC = (bc - 1) * M * N + (mc - 1) * N + nc > max;
-    const overA = extent(a, 0, bc, 0, mc, 0, kc).count > max;
-    const overB = extent(b, 0, bc, 0, kc, 0, nc).count > max;
-    const overPacked = bc * kc * Math.ceil(nc / 4) * 4 > max;
-    if (!overC && !overA && !overB && !overPacked) break;
+    const overA = extent(a, 0, bc, 0, mc, 0, kc).count > max || bc * mc * ceil4(kc) > max;
+    const overB = extent(b, 0, bc, 0, kc, 0, nc).count > max || bc * ceil4(kc) * ceil4(nc) > max;
+    if (!overC && !overA && !overB) break;
     if (bc > 1) bc = Math.ceil(bc / 2);
     else if (overC || (overA && a.rs >= a.cs)) mc = Math.ceil(mc / 2);
-    else if (overA || (overB && b.rs >= b.cs) || (overPacked && kc > nc)) kc = Math.ceil(kc / 2);
+    else if (overA || (overB && (b.rs >= b.cs || kc > nc))) kc = Math.ceil(kc / 8) * 4;
     else nc = Math.ceil(nc / 8) * 4;
-    if (mc < 1 || kc < 1 || nc < 4) {
+    if (mc < 1 || kc < 1 || nc < 4 && N > 4) {
       throw new Error(`matmul: cannot split (${nb}, ${M}, ${K}) · (${K}, ${N}) into bindings`);
     }
   }
-  const direct = b.cs === 1 && N % 4 === 0 && nc === N;
   for (let b0 = 0; b0 < nb; b0 += bc) {
     const bn = Math.min(bc, nb - b0);
     for (let k0 = 0; k0 < K; k0 += kc) {
       const kn = Math.min(kc, K - k0);
       for (let n0 = 0; n0 < N; n0 += nc) {
         const nn = Math.min(nc, N - n0);
-        const packed = direct ? null : packB(b, b0, bn, k0, kn, n0, nn);
+        const opB = operandB(b, b0, bn, k0, kn, n0, nn, N);
         for (let m0 = 0; m0 < M; m0 += mc) {
           const mn = Math.min(mc, M - m0);
-          const ea = extent(a, b0, bn, m0, mn, k0, kn);
-          const wa = a.tensor.window(ea.lo, ea.count);
-          const cStart = b0 * M * N + m0 * N + n0;
-          const wc = c.window(cStart, (bn - 1) * M * N + (mn - 1) * N + nn);
-          let wb, offB4, bsB4, ldB4;
-          if (packed) {
-            wb = packed.whole();
-            [offB4, bsB4, ldB4] = [0, kn * packed.shape[2] / 4, packed.shape[2] / 4];
-          } else {
-            const eb = extent(b, b0, bn, k0, kn, 0, N);
-            const w = b.tensor.window(eb.lo, eb.count);
-            wb = w.window;
-            [offB4, bsB4, ldB4] = [w.shift / 4, b.bs / 4, N / 4];
-          }
-          const kernel = matmulKernel(tiling, k0 > 0);
+          const opA = operandA(a, b0, bn, m0, mn, k0, kn);
+          const wc = c.window(b0 * M * N + m0 * N + n0, (bn - 1) * M * N + (mn - 1) * N + nn);
           gpu.dispatch(
-            kernel,
-            [mn, nn, kn, wa.shift, a.bs, a.rs, a.cs, offB4, bsB4, ldB4, wc.shift, M * N, N, 1],
-            [wa.window, wb, wc.window],
+            matmulKernel(tiling, k0 > 0),
+            [mn, nn, ceil4(kn) / 4, opA.off4, opA.bs4, opA.ld4, opB.off4, opB.bs4, opB.ld4]
+              .concat([wc.shift, M * N, N, 1]),
+            [opA.window, opB.window, wc.window],
             [
-              Math.ceil(nn / 4 / (tiling.wgx * tiling.tn)),
               Math.ceil(mn / (tiling.tm * tiling.wgy)),
+              Math.ceil(nn / 4 / (tiling.wgx * tiling.tn)),
               bn,
             ],
           );
+          opA.packed?.dispose();
         }
-        packed?.dispose();
+        opB.packed?.dispose();
       }
     }
   }
 }
 
-/** Copies B[b0.., k0.., n0..] into a zero-padded (bn, kn, ceil4(nn)) tensor. */
-function packB(b: Strided, b0: number, bn: number, k0: number, kn: number, n0: number, nn: number) {
-  const gpu = b.tensor.gpu;
-  const ld = Math.ceil(nn / 4) * 4;
-  const out = empty(gpu, [bn, kn, ld]);
+/** A bound operand in vec4 rows: window, offsets in vec4s, and the packed copy if one was made. */
+interface BoundOperand {
+  window: BufferWindow;
+  off4: number;
+  bs4: number;
+  ld4: number;
+  packed: Tensor | null;
+}
+
+/** A[b0.., m0.., k0..] as vec4 rows along K: the tensor itself when aligned, else a packed copy. */
+function operandA(
+  a: Strided,
+  b0: number,
+  bn: number,
+  m0: number,
+  mn: number,
+  k0: number,
+  kn: number,
+) {
+  const e = extent(a, b0, bn, m0, mn, k0, kn);
+  const w = a.tensor.window(e.lo, e.count);
+  const aligned = a.cs === 1 && kn % 4 === 0 && a.rs % 4 === 0 && (bn === 1 || a.bs % 4 === 0) &&
+    w.shift % 4 === 0;
+  if (aligned) {
+    return { window: w.window, off4: w.shift / 4, bs4: a.bs / 4, ld4: a.rs / 4, packed: null };
+  }
+  const ld = Math.ceil(kn / 4) * 4;
+  const packed = pack(a, w, bn, mn, mn, kn, ld);
+  return { window: packed.whole(), off4: 0, bs4: mn * ld / 4, ld4: ld / 4, packed };
+}
+
+/** B[b0.., k0.., n0..] as vec4 rows along N, zero-padded to a multiple of 4 in K and N. */
+function operandB(
+  b: Strided,
+  b0: number,
+  bn: number,
+  k0: number,
+  kn: number,
+  n0: number,
+  nn: number,
+  N: number,
+): BoundOperand {
+  if (b.cs === 1 && N % 4 === 0 && nn === N && kn % 4 === 0 && (bn === 1 || b.bs % 4 === 0)) {
+    const e = extent(b, b0, bn, k0, kn, 0, N);
+    const w = b.tensor.window(e.lo, e.count);
+    if (w.shift % 4 === 0) {
+      return { window: w.window, off4: w.shift / 4, bs4: b.bs / 4, ld4: N / 4, packed: null };
+    }
+  }
   const e = extent(b, b0, bn, k0, kn, n0, nn);
   const w = b.tensor.window(e.lo, e.count);
-  const total = bn * kn * ld;
+  const kpad = Math.ceil(kn / 4) * 4;
+  const ld = Math.ceil(nn / 4) * 4;
+  const packed = pack(b, w, bn, kpad, kn, nn, ld);
+  return { window: packed.whole(), off4: 0, bs4: kpad * ld / 4, ld4: ld / 4, packed };
+}
+
+/** Copies a strided block into a zero-padded (bn, rpad, ld) tensor. */
+function pack(
+  s: Strided,
+  w: { window: BufferWindow; shift: number },
+  bn: number,
+  rpad: number,
+  rows: number,
+  cols: number,
+  ld: number,
+): Tensor {
+  const gpu = s.tensor.gpu;
+  const out = empty(gpu, [bn, rpad, ld]);
+  const total = bn * rpad * ld;
   gpu.dispatch(
     PACK_KERNEL,
-    [total, kn, nn, ld, w.shift, b.bs, b.rs, b.cs],
+    [total, rpad, rows, cols, ld, w.shift, s.bs, s.rs, s.cs],
     [w.window, out.whole()],
     grid1d(gpu, total),
   );

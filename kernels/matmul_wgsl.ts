@@ -1,10 +1,11 @@
 /**
- * WGSL for the matmul: a register-blocked kernel where each invocation computes `tm` rows × `4·tn`
- * columns of C, reading A through strides (so A may be transposed or batched without a copy) and
- * B as packed vec4 rows, plus the kernel that packs any strided B into that layout.
+ * WGSL for the matmul: a register-blocked kernel where each invocation computes `tm` rows ×
+ * `4·tn` columns of C, reading A and B as vec4 rows (A along K, B along N) and walking K four
+ * at a time, plus the kernel that packs any strided operand into that zero-padded layout.
  *
  * On software adapters (llvmpipe) a workgroup runs on one CPU thread with invocations in SIMD
- * lanes, so large register blocks and vec4 loads pay and barriers do not (DESIGN.md).
+ * lanes, so large register blocks and vec4 loads pay and barriers do not (DESIGN.md); blocks of
+ * 16 rows × 16 columns with vec4 loads of both operands measured fastest of those tried there.
  *
  * @module
  */
@@ -21,22 +22,29 @@ export interface MatmulTiling {
   wgx: number;
   /** Invocations per workgroup along M. */
   wgy: number;
+  /** Longest K range of one dispatch (longer K is split and accumulated), to keep B in cache. */
+  maxK: number;
 }
 
-/** Tiling for software adapters: measured best of several on llvmpipe (README, bench). */
-export const SOFTWARE_TILING: MatmulTiling = { tm: 8, tn: 4, wgx: 8, wgy: 1 };
+/**
+ * Tiling for software adapters (measured on llvmpipe, see the README's benchmark table): 16 rows
+ * × 32 columns per invocation for wide outputs, 16 × 16 when N is narrower (so that lanes are not
+ * left idle).
+ */
+export const SOFTWARE_TILING: MatmulTiling = { tm: 16, tn: 8, wgx: 8, wgy: 1, maxK: 1024 };
+/** {@link SOFTWARE_TILING} for outputs narrower than 1,024 columns. */
+export const SOFTWARE_NARROW_TILING: MatmulTiling = { ...SOFTWARE_TILING, tn: 4 };
 /** Tiling for hardware GPUs: many small blocks to fill the machine. */
-export const HARDWARE_TILING: MatmulTiling = { tm: 4, tn: 1, wgx: 16, wgy: 16 };
+export const HARDWARE_TILING: MatmulTiling = { tm: 4, tn: 1, wgx: 16, wgy: 16, maxK: 1 << 30 };
 
-/** Parameter names of {@link matmulKernel}, in order. */
+/** Parameter names of {@link matmulKernel}, in order (offsets and strides in vec4 units). */
 export const MATMUL_PARAMS = [
   "M",
   "N",
-  "K",
-  "offA",
-  "bsA",
-  "rsA",
-  "csA",
+  "K4",
+  "offA4",
+  "bsA4",
+  "ldA4",
   "offB4",
   "bsB4",
   "ldB4",
@@ -47,49 +55,56 @@ export const MATMUL_PARAMS = [
 ] as const;
 
 /**
- * C[b, m, n] (+)= alpha · Σ_k A[b, m, k] · B[b, k, n], with
- * A[b, m, k] = A[offA + b·bsA + m·rsA + k·csA] and B packed as vec4 rows:
- * B[b, k, 4j..4j+3] = B4[offB4 + b·bsB4 + k·ldB4 + j].
+ * C[b, m, n] (+)= alpha · Σ_k A[b, m, k] · B[b, k, n] over k < 4·K4, with A and B as vec4 rows:
+ * A[b, m, 4q..4q+3] = A4[offA4 + b·bsA4 + m·ldA4 + q] and
+ * B[b, k, 4j..4j+3] = B4[offB4 + b·bsB4 + k·ldB4 + j] (zero-padded past K and N).
  */
 export function matmulKernel(t: MatmulTiling, accumulate: boolean): Kernel {
   const { tm, tn, wgx, wgy } = t;
   const L: string[] = [];
   L.push(`  let b = wid.z;`);
-  L.push(`  let m0 = (wid.y * ${wgy}u + lid.y) * ${tm}u;`);
-  L.push(`  let j0 = wid.x * ${wgx * tn}u + lid.x;`);
+  // Row blocks vary fastest across workgroups (wid.x): consecutive workgroups reuse the same
+  // panel of B while it is in cache, and A is the operand streamed.
+  L.push(
+    wgy === 1 ? `  let m0 = wid.x * ${tm}u;` : `  let m0 = (wid.x * ${wgy}u + lid.y) * ${tm}u;`,
+  );
+  L.push(`  let j0 = wid.y * ${wgx * tn}u + lid.x;`);
   L.push(`  let N4 = (p.N + 3u) / 4u;`);
   L.push(`  if (m0 >= p.M || j0 >= N4) { return; }`);
-  L.push(`  let aBase = p.offA + b * p.bsA;`);
+  L.push(`  let aBase = p.offA4 + b * p.bsA4;`);
   L.push(`  let bBase = p.offB4 + b * p.bsB4;`);
-  for (let i = 0; i < tm; i++) L.push(`  let ar${i} = aBase + min(m0 + ${i}u, p.M - 1u) * p.rsA;`);
+  for (let i = 0; i < tm; i++) L.push(`  let ar${i} = aBase + min(m0 + ${i}u, p.M - 1u) * p.ldA4;`);
   for (let j = 0; j < tn; j++) L.push(`  let bc${j} = bBase + min(j0 + ${j * wgx}u, N4 - 1u);`);
   for (let i = 0; i < tm; i++) {
     for (let j = 0; j < tn; j++) L.push(`  var c${i}_${j} = vec4<f32>();`);
   }
-  L.push(`  for (var k = 0u; k < p.K; k++) {`);
-  L.push(`    let ka = k * p.csA;`);
-  L.push(`    let kb = k * p.ldB4;`);
-  for (let i = 0; i < tm; i++) L.push(`    let a${i} = vec4<f32>(A[ar${i} + ka]);`);
-  for (let j = 0; j < tn; j++) L.push(`    let b${j} = B4[bc${j} + kb];`);
-  for (let i = 0; i < tm; i++) {
-    for (let j = 0; j < tn; j++) L.push(`    c${i}_${j} = fma(a${i}, b${j}, c${i}_${j});`);
+  L.push(`  for (var q = 0u; q < p.K4; q++) {`);
+  for (let i = 0; i < tm; i++) L.push(`    let a${i} = A4[ar${i} + q];`);
+  for (let u = 0; u < 4; u++) {
+    L.push(`    {`);
+    L.push(`      let kb = (q * 4u + ${u}u) * p.ldB4;`);
+    for (let j = 0; j < tn; j++) L.push(`      let b${j} = B4[bc${j} + kb];`);
+    for (let i = 0; i < tm; i++) {
+      for (let j = 0; j < tn; j++) {
+        L.push(`      c${i}_${j} = fma(vec4<f32>(a${i}[${u}]), b${j}, c${i}_${j});`);
+      }
+    }
+    L.push(`    }`);
   }
   L.push(`  }`);
   L.push(`  let cBase = p.offC + b * p.bsC;`);
   for (let i = 0; i < tm; i++) {
     L.push(`  if (m0 + ${i}u < p.M) {`);
     L.push(`    let row = cBase + (m0 + ${i}u) * p.ldC;`);
-    for (let j = 0; j < tn; j++) {
-      L.push(`    store4(row, (j0 + ${j * wgx}u) * 4u, c${i}_${j});`);
-    }
+    for (let j = 0; j < tn; j++) L.push(`    store4(row, (j0 + ${j * wgx}u) * 4u, c${i}_${j});`);
     L.push(`  }`);
   }
   const assign = accumulate ? "C[row + n + q] + p.alpha * v[q]" : "p.alpha * v[q]";
   return {
-    name: `matmul_${tm}x${tn}_${wgx}x${wgy}${accumulate ? "_acc" : ""}`,
+    name: `matmul4_${tm}x${tn}_${wgx}x${wgy}${accumulate ? "_acc" : ""}`,
     params: MATMUL_PARAMS.map((n) => [n, n === "alpha" ? "f32" : "u32"] as const),
     buffers: [
-      { name: "A", type: "f32", access: "read" },
+      { name: "A4", type: "vec4<f32>", access: "read" },
       { name: "B4", type: "vec4<f32>", access: "read" },
       { name: "C", type: "f32", access: "read_write" },
     ],
@@ -104,15 +119,17 @@ export function matmulKernel(t: MatmulTiling, accumulate: boolean): Kernel {
 }
 
 /**
- * Packs a strided B (element [b, k, n] at off + b·bs + k·rs + n·cs) into zero-padded rows of
- * `ld` floats: out[b·K·ld + k·ld + n]. One invocation per output element.
+ * Packs a strided operand (element [b, r, c] at off + b·bs + r·rs + c·cs, for r < R, c < C)
+ * into zero-padded rows: out[b·Rpad·ld + r·ld + c] for r < Rpad, c < ld. One invocation per
+ * output element.
  */
 export const PACK_KERNEL: Kernel = {
-  name: "matmul_pack_b",
+  name: "matmul_pack",
   params: [
     ["total", "u32"],
-    ["K", "u32"],
-    ["N", "u32"],
+    ["Rpad", "u32"],
+    ["R", "u32"],
+    ["C", "u32"],
     ["ld", "u32"],
     ["off", "u32"],
     ["bs", "u32"],
@@ -126,11 +143,11 @@ export const PACK_KERNEL: Kernel = {
   workgroupSize: [256, 1, 1],
   body: `  let i = ${LINEAR_INDEX};
   if (i >= p.total) { return; }
-  let n = i % p.ld;
-  let k = (i / p.ld) % p.K;
-  let b = i / (p.ld * p.K);
-  if (n < p.N) {
-    dst[i] = src[p.off + b * p.bs + k * p.rs + n * p.cs];
+  let c = i % p.ld;
+  let r = (i / p.ld) % p.Rpad;
+  let b = i / (p.ld * p.Rpad);
+  if (r < p.R && c < p.C) {
+    dst[i] = src[p.off + b * p.bs + r * p.rs + c * p.cs];
   } else {
     dst[i] = 0.0;
   }`,

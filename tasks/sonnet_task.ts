@@ -163,7 +163,7 @@ export async function createSonnetTask(
     },
     loss(batch, ctx) {
       const { loss } = lmLoss(model, batch, { training: true, seed: ctx.seed });
-      return { loss, tokens: batch.batch * batch.seqLen };
+      return { loss, tokens: batch.mask.reduce((a, b) => a + b, 0) };
     },
     extraParams: () => new Map(),
     paramGroups: () => [{

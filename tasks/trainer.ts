@@ -169,7 +169,7 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
       lossSum += value;
       lossCount++;
       tokens += count;
-      options.progress?.update({ epoch: epoch + 1, step, loss: value, tokens: count });
+      options.progress?.update({ epoch, step: b + 1, loss: value, tokens: count });
       if (options.interrupt?.requested) {
         await saveResumable(epoch, b + 1);
         options.progress?.done();

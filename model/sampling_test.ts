@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { argmax, chooseToken, filteredDistribution, seededRandom } from "./sampling.ts";
+
+const logits = Float32Array.from([1, 3, 2, -1, 0]);
+
+Deno.test("argmax() takes the first of equal maxima", () => {
+  assert.equal(argmax([0, 2, 2, 1]), 1);
+});
+
+Deno.test("chooseToken() is greedy without sampling", () => {
+  assert.equal(chooseToken(logits, {}, seededRandom(1)), 1);
+  assert.equal(chooseToken(logits, { temperature: 0 }, seededRandom(1)), 1);
+});
+
+Deno.test("filteredDistribution() applies temperature as softmax(logits / T)", () => {
+  const { ids, probs } = filteredDistribution(logits, { temperature: 2 });
+  assert.deepEqual(ids, [1, 2, 0, 4, 3]);
+  const z = [3, 2, 1, 0, -1].map((v) => Math.exp(v / 2));
+  const total = z.reduce((a, b) => a + b, 0);
+  z.forEach((v, i) => assert.ok(Math.abs(probs[i] - v / total) < 1e-12, `p[${i}]`));
+});
+
+Deno.test("filteredDistribution() keeps the k most likely with topK", () => {
+  const { ids, probs } = filteredDistribution(logits, { topK: 2 });
+  assert.deepEqual(ids, [1, 2]);
+  const e = Math.exp(-1); // p(2)/p(1)
+  assert.ok(Math.abs(probs[0] - 1 / (1 + e)) < 1e-12);
+});
+
+Deno.test("filteredDistribution() keeps the smallest set reaching topP", () => {
+  // softmax([3, 2, 1, 0, -1]) ≈ [0.6364, 0.2341, 0.0861, 0.0317, 0.0117]
+  assert.deepEqual(filteredDistribution(logits, { topP: 0.6 }).ids, [1]);
+  assert.deepEqual(filteredDistribution(logits, { topP: 0.8 }).ids, [1, 2]);
+  assert.deepEqual(filteredDistribution(logits, { topP: 0.9 }).ids, [1, 2, 0]);
+});
+
+Deno.test("chooseToken() draws the same tokens from the same seed and follows the probabilities", () => {
+  const draw = (seed: number) => {
+    const r = seededRandom(seed);
+    return Array.from({ length: 20000 }, () => chooseToken(logits, { temperature: 1 }, r));
+  };
+  assert.deepEqual(draw(7), draw(7));
+  assert.notDeepEqual(draw(7), draw(8));
+  const counts = new Map<number, number>();
+  for (const t of draw(9)) counts.set(t, (counts.get(t) ?? 0) + 1);
+  const p1 = (counts.get(1) ?? 0) / 20000; // expected 0.6364, σ ≈ 0.0034
+  assert.ok(Math.abs(p1 - 0.6364) < 0.02, `share of token 1: ${p1}`);
+});
+
+Deno.test("filteredDistribution() rejects bad settings, naming them", () => {
+  assert.throws(() => filteredDistribution(logits, { temperature: -1 }), /temperature must be > 0/);
+  assert.throws(() => filteredDistribution(logits, { topP: 1.5 }), /topP must be in \(0, 1\]/);
+  assert.throws(() => filteredDistribution(logits, { topK: 1.5 }), /topK must be a non-negative/);
+});

@@ -9,6 +9,7 @@ import { acquireGpu } from "../kernels/gpu.ts";
 import { loadModel } from "../model/load.ts";
 import { createProgress } from "./progress.ts";
 import { createRunDir, readRunConfig } from "./run_dir.ts";
+import { createSentimentTask } from "./sentiment_task.ts";
 import { createSonnetTask } from "./sonnet_task.ts";
 import type { TrainingTask } from "./task.ts";
 import { HelpRequested, parseTrainArgs, type TrainConfig } from "./train_config.ts";
@@ -24,8 +25,13 @@ export async function createTask(
   switch (config.task) {
     case "sonnet":
       return await createSonnetTask(config, model, log) as TrainingTask;
+    case "sst":
+    case "cfimdb":
+      return await createSentimentTask(config, model, log) as TrainingTask;
     default:
-      throw new Error(`--task ${config.task}: not available in this version yet (sonnet is)`);
+      throw new Error(
+        `--task ${config.task}: not available in this version yet (sonnet, sst and cfimdb are)`,
+      );
   }
 }
 

@@ -81,10 +81,15 @@ function num(name: string, key: NumKey, parse: Parse, help: string, none = "none
   };
 }
 
-function gen(name: string, key: "temperature" | "topP", parse: Parse, help: string): Flag {
+function gen(
+  name: string,
+  key: "temperature" | "topP" | "maxNewTokens",
+  parse: Parse,
+  help: string,
+): Flag {
   return {
     name,
-    arg: "X",
+    arg: key === "maxNewTokens" ? "N" : "X",
     help,
     parse,
     set: (c, v) => {
@@ -118,6 +123,7 @@ const FLAGS: readonly Flag[] = [
   num("warmup", "warmup", int(0), "linear warm-up steps (not with slanted)"),
   gen("temperature", "temperature", float(0, 10, false, false), "sampling temperature (0 = greedy)"),
   gen("top-p", "topP", float(0, 1, true, false), "nucleus sampling mass"),
+  gen("max-new-tokens", "maxNewTokens", int(1), "most tokens generated per sonnet"),
   { name: "out", arg: "DIR", help: "run folder", parse: text, set: (c, v) => void (c.out = v as string), show: (c) => c.out },
   { name: "resume", arg: "DIR", help: "continue the run saved in DIR", parse: text, set: (c, v) => void (c.resume = v as string), show: (c) => c.resume ?? "none" },
 ];

@@ -1,0 +1,140 @@
+/**
+ * ULMFiT (Howard & Ruder 2018) applied to a GPT-2 model and its task parameters (a head):
+ * discriminative learning rates as optimizer parameter groups, one per layer group, and gradual
+ * unfreezing per epoch by `requiresGrad`. Each piece works alone; {@linkcode ulmfit} combines
+ * them. The third piece, the slanted triangular schedule, is the run's schedule
+ * (`strategies/schedules.ts`), which scales every group's rate by the same factor.
+ *
+ * Every layer group is in the optimizer from the start: a frozen parameter gets no gradient, so
+ * AdamW skips it and creates its moments the first time it is updated after being unfrozen.
+ *
+ * @module
+ */
+import type { ParamGroup } from "../kernels/adamw.ts";
+import type { Tensor } from "../kernels/tensor.ts";
+import type { GPT2 } from "../model/gpt2.ts";
+import {
+  discriminativeRates,
+  groupOf,
+  type LayerGroup,
+  type LayerGroupOptions,
+  layerGroups,
+  trainableGroupsAtEpoch,
+} from "./ulmfit.ts";
+
+/** Options of the ULMFiT pieces. */
+export interface UlmfitOptions extends LayerGroupOptions {
+  /** Each lower group's rate is the one above divided by this (default 2.6). */
+  factor?: number;
+  /** AdamW decoupled weight decay of every group (default 0). */
+  weightDecay?: number;
+}
+
+/** A parameter with its name and the index of its layer group (bottom to top). */
+interface Placed {
+  name: string;
+  tensor: Tensor;
+  group: number;
+}
+
+/**
+ * Every parameter of `model` and `extras` with its layer group; throws naming the first
+ * parameter that no group owns (an extra whose name does not start with a head prefix).
+ */
+function place(model: GPT2, extras: Map<string, Tensor>, groups: LayerGroup[]): Placed[] {
+  const all = [...model.params, ...extras];
+  return all.map(([name, tensor]) => {
+    const group = groupOf(name, groups);
+    if (group === -1) {
+      const prefixes = groups.at(-1)!.prefixes.join(", ");
+      throw new Error(
+        `ULMFiT: parameter '${name}' belongs to no layer group (task parameters must start ` +
+          `with one of the head prefixes: ${prefixes})`,
+      );
+    }
+    return { name, tensor, group };
+  });
+}
+
+/**
+ * Optimizer groups with discriminative learning rates: one group per ULMFiT layer group
+ * (embeddings, each block, the last block with `ln_f`, the head), bottom to top, named after the
+ * layer group; the head's group gets `lr` and each lower group the rate above divided by
+ * `factor`. Every parameter is in exactly one group, frozen or not.
+ *
+ * @example
+ * ```ts
+ * const groups = ulmfitParamGroups(model, head.params(), 1e-3);
+ * groups.map((g) => [g.name, g.lr]);
+ * // 2 blocks: [["embeddings", 1e-3/2.6³], ["h.0", 1e-3/2.6²], ["h.1+ln_f", 1e-3/2.6], ["head", 1e-3]]
+ * ```
+ */
+export function ulmfitParamGroups(
+  model: GPT2,
+  extras: Map<string, Tensor>,
+  lr: number,
+  options: UlmfitOptions = {},
+): ParamGroup[] {
+  const groups = layerGroups(model.config.nLayer, options);
+  const rates = discriminativeRates(lr, groups.length, options.factor ?? 2.6);
+  const placed = place(model, extras, groups);
+  return groups.map((g, i) => ({
+    name: g.name,
+    lr: rates[i],
+    weightDecay: options.weightDecay ?? 0,
+    params: placed.filter((p) => p.group === i).map((p) => p.tensor),
+  }));
+}
+
+/**
+ * Gradual unfreezing: sets `requiresGrad` on every parameter of `model` and `extras` so that in
+ * 0-based `epoch` only the top `epoch + 1` layer groups train (epoch 0: the head only). Returns
+ * the names of the groups that train, bottom to top.
+ *
+ * @example
+ * ```ts
+ * applyGradualUnfreezing(model, head.params(), 1); // 2 blocks: ["h.1+ln_f", "head"]
+ * ```
+ */
+export function applyGradualUnfreezing(
+  model: GPT2,
+  extras: Map<string, Tensor>,
+  epoch: number,
+  options: LayerGroupOptions = {},
+): string[] {
+  const groups = layerGroups(model.config.nLayer, options);
+  const trains = trainableGroupsAtEpoch(epoch, groups.length);
+  for (const p of place(model, extras, groups)) p.tensor.requiresGrad = trains[p.group];
+  return groups.filter((_, i) => trains[i]).map((g) => g.name);
+}
+
+/** ULMFiT bound to one model and its task parameters. */
+export interface Ulmfit {
+  /** The optimizer groups (see {@linkcode ulmfitParamGroups}). */
+  groups: ParamGroup[];
+  /** Applies gradual unfreezing for the epoch; returns the names of the groups that train. */
+  onEpochStart(epoch: number): string[];
+}
+
+/**
+ * Both pieces for a run: the discriminative-rate groups and the per-epoch unfreezing, with
+ * epoch 0's freezing applied at once (the head alone trains until the first `onEpochStart`).
+ *
+ * @example
+ * ```ts
+ * const u = ulmfit(model, head.params(), { lr: 1e-3 });
+ * const task = { paramGroups: () => u.groups, onEpochStart: (e: number) => void u.onEpochStart(e) };
+ * ```
+ */
+export function ulmfit(
+  model: GPT2,
+  extras: Map<string, Tensor>,
+  options: UlmfitOptions & { lr: number },
+): Ulmfit {
+  const groups = ulmfitParamGroups(model, extras, options.lr, options);
+  applyGradualUnfreezing(model, extras, 0, options);
+  return {
+    groups,
+    onEpochStart: (epoch) => applyGradualUnfreezing(model, extras, epoch, options),
+  };
+}

@@ -1,0 +1,360 @@
+/**
+ * The sentiment tasks: SST-5 (`sst`, 5 classes) and CFIMDB (`cfimdb`, 2 classes). GPT-2 reads
+ * each sentence (cut to `--max-length` tokens, else the model's context; the first tokens are
+ * kept), the classification head classifies its last real token, cross-entropy trains it.
+ * Strategies: `full` (everything trains), `last-linear` (GPT-2 frozen, the head trains) and
+ * `ulmfit` (discriminative rates, gradual unfreezing; the slanted schedule is the run's).
+ *
+ * Outputs in the run folder: CS224N's prediction files `<task>-dev-out.csv` and
+ * `<task>-test-out.csv` (`id,Predicted_Sentiment`), the best checkpoint's full dev report
+ * `dev_report.json`, and one full report per evaluation in `dev_reports.jsonl`.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { type ClassificationReport, classificationReport } from "../eval/classification.ts";
+import { crossEntropy } from "../kernels/cross_entropy.ts";
+import type { GPT2 } from "../model/gpt2.ts";
+import { encode, padBatch } from "../model/tokenizer.ts";
+import { freezeAll, trainAll } from "../strategies/freezing.ts";
+import { ulmfit } from "../strategies/ulmfit_strategy.ts";
+import { type ClassifierHead, classify, createClassifierHead } from "./classifier_head.ts";
+import { formatLoadSummary } from "./csv.ts";
+import { dataFile } from "./data_dir.ts";
+import {
+  CFIMDB_NUM_CLASSES,
+  loadSentiment,
+  type SentimentExample,
+  SST_NUM_CLASSES,
+} from "./sentiment_data.ts";
+import type { TrainingTask } from "./task.ts";
+import type { TrainConfig } from "./train_config.ts";
+import { writePredictionsCsv, writeTextAtomic } from "./writers.ts";
+
+/** The data of one sentiment task: its files (CS224N's names) and number of classes. */
+export interface SentimentSpec {
+  /** Labelled training file. */
+  train: string;
+  /** Labelled dev file. */
+  dev: string;
+  /** Unlabelled test file. */
+  test: string;
+  /** Number of classes. */
+  numClasses: number;
+}
+
+/** The two sentiment tasks. */
+export const SENTIMENT_TASKS: Readonly<Record<"sst" | "cfimdb", SentimentSpec>> = Object.freeze({
+  sst: {
+    train: "ids-sst-train.csv",
+    dev: "ids-sst-dev.csv",
+    test: "ids-sst-test-student.csv",
+    numClasses: SST_NUM_CLASSES,
+  },
+  cfimdb: {
+    train: "ids-cfimdb-train.csv",
+    dev: "ids-cfimdb-dev.csv",
+    test: "ids-cfimdb-test-student.csv",
+    numClasses: CFIMDB_NUM_CLASSES,
+  },
+});
+
+/**
+ * Output file names of a sentiment run (CS224N's prediction names without the mode prefix).
+ *
+ * @example
+ * ```ts
+ * sentimentOutputs("sst").dev; // "sst-dev-out.csv"
+ * ```
+ */
+export function sentimentOutputs(task: string): {
+  dev: string;
+  test: string;
+  report: string;
+  reports: string;
+} {
+  return {
+    dev: `${task}-dev-out.csv`,
+    test: `${task}-test-out.csv`,
+    report: "dev_report.json",
+    reports: "dev_reports.jsonl",
+  };
+}
+
+/** A host-side batch: right-padded token ids, mask and labels. */
+export interface SentimentBatch {
+  /** Token ids, B × T. */
+  ids: Int32Array;
+  /** 1 at real tokens, 0 at padding. */
+  mask: Float32Array;
+  /** B. */
+  batch: number;
+  /** T (the longest sequence in the batch). */
+  seqLen: number;
+  /** Gold classes (B). */
+  labels: number[];
+}
+
+/**
+ * Token ids of each example's sentence, cut to its first `maxLength` tokens, and how many were
+ * cut. (Loaded sentences are never empty, so no sequence is.)
+ *
+ * @example
+ * ```ts
+ * sentimentSequences([{ id: "a", sentence: "Fine .", line: 2 }], 1);
+ * // { sequences: [[34389]], truncated: 1 }
+ * ```
+ */
+export function sentimentSequences(
+  examples: readonly SentimentExample[],
+  maxLength: number,
+): { sequences: number[][]; truncated: number } {
+  let truncated = 0;
+  const sequences = examples.map((e) => {
+    const ids = encode(e.sentence);
+    if (ids.length > maxLength) truncated++;
+    return ids.slice(0, maxLength);
+  });
+  return { sequences, truncated };
+}
+
+/**
+ * The numeric dev metrics of a report, as the engine logs them: `<prefix>_accuracy`,
+ * `<prefix>_macro_f1` and per class `<prefix>_precision_<k>` / `<prefix>_recall_<k>`.
+ *
+ * @example
+ * ```ts
+ * reportMetrics(classificationReport([0, 1], [0, 0], 2));
+ * // { dev_accuracy: 0.5, dev_macro_f1: 0.333…, dev_precision_0: 0.5, dev_recall_0: 1, … }
+ * ```
+ */
+export function reportMetrics(r: ClassificationReport, prefix = "dev"): Record<string, number> {
+  const out: Record<string, number> = {
+    [`${prefix}_accuracy`]: r.accuracy,
+    [`${prefix}_macro_f1`]: r.macroF1,
+  };
+  r.perClass.forEach((c, k) => {
+    out[`${prefix}_precision_${k}`] = c.precision;
+    out[`${prefix}_recall_${k}`] = c.recall;
+  });
+  return out;
+}
+
+/** Predictions of {@linkcode predictClasses}. */
+export interface Predictions {
+  /** Arg-max class per sequence, in input order. */
+  classes: number[];
+  /** Logits per sequence (K each), in input order. */
+  logits: Float32Array[];
+}
+
+/**
+ * Classifies sequences in evaluation mode (no dropout, no gradients), batching them by length
+ * (longest first) so that padding stays small; results come back in input order.
+ *
+ * @example
+ * ```ts
+ * const { classes } = await predictClasses(model, head, [[40, 588], [11484]], 64);
+ * ```
+ */
+export async function predictClasses(
+  model: GPT2,
+  head: ClassifierHead,
+  sequences: readonly number[][],
+  batchSize: number,
+): Promise<Predictions> {
+  const K = head.numClasses;
+  const order = sequences.map((_, i) => i).sort((a, b) =>
+    sequences[b].length - sequences[a].length || a - b
+  );
+  const classes = new Array<number>(sequences.length);
+  const logits = new Array<Float32Array>(sequences.length);
+  for (let i = 0; i < order.length; i += batchSize) {
+    const idx = order.slice(i, i + batchSize);
+    const b = padBatch(idx.map((j) => sequences[j]));
+    const values = await model.gpu.scopeAsync(async () => {
+      const out = model.gpu.noGrad(() =>
+        classify(model, head, { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen })
+      );
+      return await out.readFloat();
+    });
+    idx.forEach((j, r) => {
+      const row = values.slice(r * K, (r + 1) * K);
+      logits[j] = row;
+      let best = 0;
+      for (let k = 1; k < K; k++) if (row[k] > row[best]) best = k;
+      classes[j] = best;
+    });
+  }
+  return { classes, logits };
+}
+
+/** Mean cross-entropy (natural log) of logits rows against gold classes, in f64. */
+export function meanCrossEntropy(logits: readonly Float32Array[], gold: readonly number[]): number {
+  let sum = 0;
+  logits.forEach((row, i) => {
+    const max = row.reduce((m, v) => Math.max(m, v), -Infinity);
+    const lse = max + Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0));
+    sum += lse - row[gold[i]];
+  });
+  return sum / logits.length;
+}
+
+/** Loads one file, prints its counts (and skipped rows), and returns its examples. */
+async function load(
+  dir: string,
+  name: string,
+  labelled: boolean,
+  numClasses: number,
+  log: (m: string) => void,
+): Promise<SentimentExample[]> {
+  const result = await loadSentiment(dataFile(dir, name), { labelled, numClasses });
+  log(formatLoadSummary(name, result));
+  if (result.examples.length === 0) throw new Error(`${join(dir, name)}: no usable rows`);
+  return result.examples;
+}
+
+/** Sets which parameters train for the strategy and returns the optimizer groups and hook. */
+function applyStrategy(
+  config: TrainConfig,
+  model: GPT2,
+  head: ClassifierHead,
+): { groups: TrainingTask["paramGroups"]; onEpochStart?: (epoch: number) => void } {
+  const wd = config.weightDecay;
+  const headGroup = {
+    name: "head",
+    params: [head.weight, head.bias],
+    lr: config.lr,
+    weightDecay: wd,
+  };
+  switch (config.trainable) {
+    case "all":
+      trainAll(model);
+      return {
+        groups: () => [
+          { name: "gpt2", params: model.trainable(), lr: config.lr, weightDecay: wd },
+          headGroup,
+        ],
+      };
+    case "head":
+      freezeAll(model);
+      return { groups: () => [headGroup] };
+    case "gradual": {
+      const u = ulmfit(model, head.params(), {
+        lr: config.lr,
+        factor: config.options.discriminativeFactor ?? 2.6,
+        weightDecay: wd,
+      });
+      return { groups: () => u.groups, onEpochStart: (e) => void u.onEpochStart(e) };
+    }
+    default:
+      throw new Error(
+        `${config.task} strategy '${config.strategy}': trainable '${config.trainable}' is not a ` +
+          `sentiment strategy (expected all, head or gradual)`,
+      );
+  }
+}
+
+/**
+ * Builds the `sst` or `cfimdb` task for a run: loads and tokenizes the files (printing loaded and
+ * skipped counts), creates the head, and sets which parameters train.
+ *
+ * @example
+ * ```ts
+ * const task = await createSentimentTask(parseTrainArgs(["--task=sst", "--model=tiny"]), model);
+ * await train({ config, model, task, runDir: config.out });
+ * ```
+ */
+export async function createSentimentTask(
+  config: TrainConfig,
+  model: GPT2,
+  log: (message: string) => void = (m) => console.error(m),
+): Promise<TrainingTask<SentimentBatch>> {
+  if (config.task !== "sst" && config.task !== "cfimdb") {
+    throw new Error(`createSentimentTask(): task '${config.task}' is not sst or cfimdb`);
+  }
+  const task = config.task;
+  const spec = SENTIMENT_TASKS[task];
+  const K = spec.numClasses;
+  const maxLength = Math.min(config.maxLength ?? Infinity, model.config.nPositions);
+  const train = (await load(config.dataDir, spec.train, true, K, log))
+    .slice(0, config.limit ?? undefined);
+  const dev = (await load(config.dataDir, spec.dev, true, K, log))
+    .slice(0, config.evalLimit ?? undefined);
+  const { sequences, truncated } = sentimentSequences(train, maxLength);
+  const devSequences = sentimentSequences(dev, maxLength).sequences;
+  log(
+    `${task}: ${train.length} train, ${dev.length} dev examples; up to ${maxLength} tokens ` +
+      `(${truncated} train sequences cut)`,
+  );
+  const headSeed = (Math.imul(config.seed, 2654435761) + 0x68656164) >>> 0;
+  const head = createClassifierHead(model.gpu, model.config.nEmbd, K, { seed: headSeed });
+  const { groups, onEpochStart } = applyStrategy(config, model, head);
+  const outputs = sentimentOutputs(task);
+  const devGold = dev.map((e) => e.label!);
+  let epoch = 0;
+  const report = async () => {
+    const p = await predictClasses(model, head, devSequences, config.batchSize);
+    return { p, report: classificationReport(devGold, p.classes, K) };
+  };
+  return {
+    trainSize: sequences.length,
+    makeBatch(indices) {
+      const b = padBatch(indices.map((i) => sequences[i]));
+      const labels = indices.map((i) => train[i].label!);
+      return { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen, labels };
+    },
+    loss(batch, ctx) {
+      const logits = classify(model, head, batch, {
+        training: true,
+        seed: ctx.seed,
+        dropout: config.dropout,
+      });
+      const loss = crossEntropy(logits, batch.labels, { labelSmoothing: config.labelSmoothing });
+      return { loss, tokens: batch.mask.reduce((a, b) => a + b, 0) };
+    },
+    extraParams: () => head.params(),
+    paramGroups: groups,
+    onEpochStart(e) {
+      epoch = e;
+      onEpochStart?.(e);
+    },
+    async evaluate() {
+      const { p, report: r } = await report();
+      const line = { epoch: epoch + 1, examples: dev.length, ...r };
+      await Deno.writeTextFile(join(config.out, outputs.reports), JSON.stringify(line) + "\n", {
+        append: true,
+      });
+      return { ...reportMetrics(r), dev_loss: meanCrossEntropy(p.logits, devGold) };
+    },
+    async finish(runDir) {
+      const { p, report: r } = await report();
+      const test = await load(config.dataDir, spec.test, false, K, log);
+      const shown = test;
+      const testPred = await predictClasses(
+        model,
+        head,
+        sentimentSequences(shown, maxLength).sequences,
+        config.batchSize,
+      );
+      const rows = (examples: SentimentExample[], classes: number[]) =>
+        examples.map((e, i) => ({ id: e.id, value: classes[i] }));
+      await writePredictionsCsv(
+        join(runDir, outputs.dev),
+        "Predicted_Sentiment",
+        rows(dev, p.classes),
+        "csv",
+      );
+      await writePredictionsCsv(
+        join(runDir, outputs.test),
+        "Predicted_Sentiment",
+        rows(shown, testPred.classes),
+        "csv",
+      );
+      const full = { task, examples: dev.length, numClasses: K, ...r };
+      await writeTextAtomic(join(runDir, outputs.report), JSON.stringify(full, null, 2) + "\n");
+      log(`${task} dev confusion (rows gold, columns predicted): ${JSON.stringify(r.confusion)}`);
+      return { ...reportMetrics(r), dev_loss: meanCrossEntropy(p.logits, devGold) };
+    },
+  };
+}

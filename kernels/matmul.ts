@@ -11,12 +11,17 @@ import { record } from "./graph.ts";
 import {
   HARDWARE_TILING,
   matmulKernel,
+  matmulNTKernel,
   type MatmulTiling,
+  NT_TILING,
   PACK_KERNEL,
   SOFTWARE_NARROW_TILING,
   SOFTWARE_TILING,
 } from "./matmul_wgsl.ts";
 import { empty, expectDtype, expectSameGpu, shapeString, type Tensor } from "./tensor.ts";
+
+/** Up to this many rows, a transposed B is read as stored (NT kernel) instead of packed. */
+const NT_MAX_ROWS = 32;
 
 /** Which operands are stored transposed. */
 export interface MatmulOptions {
@@ -147,21 +152,22 @@ function matmulInto(
       const kn = Math.min(kc, K - k0);
       for (let n0 = 0; n0 < N; n0 += nc) {
         const nn = Math.min(nc, N - n0);
-        const opB = operandB(b, b0, bn, k0, kn, n0, nn, N);
+        // Packing B costs N·K copies per call; with few rows (generation) reading B as stored
+        // through dot products is cheaper, with many the packed outer-product kernel wins.
+        const nt = M <= NT_MAX_ROWS ? directNT(b, b0, bn, k0, kn, n0, nn) : null;
+        const opB = nt ?? operandB(b, b0, bn, k0, kn, n0, nn, N);
+        const t = nt ? NT_TILING : tiling;
         for (let m0 = 0; m0 < M; m0 += mc) {
           const mn = Math.min(mc, M - m0);
           const opA = operandA(a, b0, bn, m0, mn, k0, kn);
           const wc = c.window(b0 * M * N + m0 * N + n0, (bn - 1) * M * N + (mn - 1) * N + nn);
+          const groupsN = nt ? Math.ceil(nn / (t.wgx * t.tn)) : Math.ceil(nn / 4 / (t.wgx * t.tn));
           gpu.dispatch(
-            matmulKernel(tiling, k0 > 0),
+            nt ? matmulNTKernel(t, k0 > 0) : matmulKernel(t, k0 > 0),
             [mn, nn, ceil4(kn) / 4, opA.off4, opA.bs4, opA.ld4, opB.off4, opB.bs4, opB.ld4]
               .concat([wc.shift, M * N, N, 1]),
             [opA.window, opB.window, wc.window],
-            [
-              Math.ceil(mn / (tiling.tm * tiling.wgy)),
-              Math.ceil(nn / 4 / (tiling.wgx * tiling.tn)),
-              bn,
-            ],
+            [Math.ceil(mn / (t.tm * t.wgy)), groupsN, bn],
           );
           opA.packed?.dispose();
         }
@@ -178,6 +184,26 @@ interface BoundOperand {
   bs4: number;
   ld4: number;
   packed: Tensor | null;
+}
+
+/**
+ * B stored transposed ([N, K] rows, K a multiple of 4) bound as vec4 rows along K for the NT
+ * kernel, or null when it is not laid out that way.
+ */
+function directNT(
+  b: Strided,
+  b0: number,
+  bn: number,
+  k0: number,
+  kn: number,
+  n0: number,
+  nn: number,
+): BoundOperand | null {
+  if (b.rs !== 1 || b.cs % 4 !== 0 || kn % 4 !== 0 || (bn > 1 && b.bs % 4 !== 0)) return null;
+  const e = extent(b, b0, bn, k0, kn, n0, nn);
+  const w = b.tensor.window(e.lo, e.count);
+  if (w.shift % 4 !== 0) return null;
+  return { window: w.window, off4: w.shift / 4, bs4: b.bs / 4, ld4: b.cs / 4, packed: null };
 }
 
 /** A[b0.., m0.., k0..] as vec4 rows along K: the tensor itself when aligned, else a packed copy. */

@@ -152,3 +152,61 @@ export const PACK_KERNEL: Kernel = {
     dst[i] = 0.0;
   }`,
 };
+
+/**
+ * C[b, m, n] (+)= alpha · Σ_k A[b, m, k] · B[b, n, k]: the "B transposed" case read directly,
+ * both operands as vec4 rows along K (dot products), so that GPT-2's tied LM head reads the
+ * embedding as stored instead of packing a transposed copy each call. Same parameters as
+ * {@link matmulKernel}, with `ldB4` the row stride of B (along N) in vec4s.
+ */
+export function matmulNTKernel(t: MatmulTiling, accumulate: boolean): Kernel {
+  const { tm, tn, wgx } = t;
+  const L: string[] = [];
+  L.push(`  let b = wid.z;`);
+  L.push(`  let m0 = wid.x * ${tm}u;`);
+  L.push(`  let n0 = wid.y * ${wgx * tn}u + lid.x;`);
+  L.push(`  if (m0 >= p.M || n0 >= p.N) { return; }`);
+  L.push(`  let aBase = p.offA4 + b * p.bsA4;`);
+  L.push(`  let bBase = p.offB4 + b * p.bsB4;`);
+  for (let i = 0; i < tm; i++) L.push(`  let ar${i} = aBase + min(m0 + ${i}u, p.M - 1u) * p.ldA4;`);
+  for (let j = 0; j < tn; j++) {
+    L.push(`  let br${j} = bBase + min(n0 + ${j * wgx}u, p.N - 1u) * p.ldB4;`);
+  }
+  for (let i = 0; i < tm; i++) {
+    for (let j = 0; j < tn; j++) L.push(`  var c${i}_${j} = vec4<f32>();`);
+  }
+  L.push(`  for (var q = 0u; q < p.K4; q++) {`);
+  for (let i = 0; i < tm; i++) L.push(`    let a${i} = A4[ar${i} + q];`);
+  for (let j = 0; j < tn; j++) L.push(`    let b${j} = B4[br${j} + q];`);
+  for (let i = 0; i < tm; i++) {
+    for (let j = 0; j < tn; j++) L.push(`    c${i}_${j} = fma(a${i}, b${j}, c${i}_${j});`);
+  }
+  L.push(`  }`);
+  L.push(`  let cBase = p.offC + b * p.bsC;`);
+  for (let i = 0; i < tm; i++) {
+    for (let j = 0; j < tn; j++) {
+      const n = `n0 + ${j * wgx}u`;
+      const idx = `cBase + (m0 + ${i}u) * p.ldC + ${n}`;
+      const sum = `p.alpha * dot(c${i}_${j}, vec4<f32>(1.0))`;
+      L.push(
+        `  if (m0 + ${i}u < p.M && ${n} < p.N) { C[${idx}] = ${
+          accumulate ? `C[${idx}] + ` : ""
+        }${sum}; }`,
+      );
+    }
+  }
+  return {
+    name: `matmul_nt_${tm}x${tn}_${wgx}${accumulate ? "_acc" : ""}`,
+    params: MATMUL_PARAMS.map((n) => [n, n === "alpha" ? "f32" : "u32"] as const),
+    buffers: [
+      { name: "A4", type: "vec4<f32>", access: "read" },
+      { name: "B4", type: "vec4<f32>", access: "read" },
+      { name: "C", type: "f32", access: "read_write" },
+    ],
+    workgroupSize: [wgx, 1, 1],
+    body: L.join("\n"),
+  };
+}
+
+/** Tiling of {@link matmulNTKernel}: rows and B rows per invocation, lanes along N. */
+export const NT_TILING: MatmulTiling = { tm: 4, tn: 4, wgx: 8, wgy: 1, maxK: 1 << 30 };

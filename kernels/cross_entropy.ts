@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { workgroupReduceWgsl } from "./wgsl_reduce.ts";
 import type { Gpu } from "./gpu.ts";
 import type { Kernel } from "./kernel.ts";
 import { maxChunkElements } from "./dispatch_util.ts";
@@ -17,29 +18,7 @@ import { empty, expectDtype, shapeString, type Tensor, tensorFrom } from "./tens
 const WG = 32;
 
 /** Workgroup reductions (max, and a pair of sums) whose result every invocation receives. */
-const PRELUDE = `var<workgroup> red: array<vec2<f32>, ${WG}>;
-fn group_max(v: f32, lane: u32) -> f32 {
-  red[lane] = vec2(v, 0.0);
-  workgroupBarrier();
-  for (var stride = ${WG / 2}u; stride > 0u; stride = stride / 2u) {
-    if (lane < stride) { red[lane].x = max(red[lane].x, red[lane + stride].x); }
-    workgroupBarrier();
-  }
-  let total = red[0].x;
-  workgroupBarrier();
-  return total;
-}
-fn group_sum2(v: vec2<f32>, lane: u32) -> vec2<f32> {
-  red[lane] = v;
-  workgroupBarrier();
-  for (var stride = ${WG / 2}u; stride > 0u; stride = stride / 2u) {
-    if (lane < stride) { red[lane] = red[lane] + red[lane + stride]; }
-    workgroupBarrier();
-  }
-  let total = red[0];
-  workgroupBarrier();
-  return total;
-}`;
+const PRELUDE = workgroupReduceWgsl(WG);
 
 /**
  * Per row: log-sum-exp (saved for the backward) and the smoothed loss (0 for ignored rows).

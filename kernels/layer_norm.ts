@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { workgroupReduceWgsl } from "./wgsl_reduce.ts";
 import type { Gpu } from "./gpu.ts";
 import type { Kernel } from "./kernel.ts";
 import { maxChunkElements } from "./dispatch_util.ts";
@@ -24,18 +25,7 @@ const ROW_BLOCK = 32;
 const COL_WG = 64;
 
 /** Workgroup tree sum of one vec2 per invocation (every invocation gets the total). */
-const GROUP_REDUCE = `var<workgroup> red: array<vec2<f32>, ${GROUP_WG}>;
-fn group_sum(v: vec2<f32>, lane: u32) -> vec2<f32> {
-  red[lane] = v;
-  workgroupBarrier();
-  for (var stride = ${GROUP_WG / 2}u; stride > 0u; stride = stride / 2u) {
-    if (lane < stride) { red[lane] = red[lane] + red[lane + stride]; }
-    workgroupBarrier();
-  }
-  let total = red[0];
-  workgroupBarrier();
-  return total;
-}`;
+const GROUP_REDUCE = workgroupReduceWgsl(GROUP_WG);
 
 /** How a kernel walks a row: who owns it, the column loop, how per-invocation sums combine. */
 interface Layout {
@@ -64,7 +54,7 @@ const LAYOUTS: Record<LayerNormVariant, Layout> = {
     wg: GROUP_WG,
     row: "wid.x + wid.y * nwg.x",
     loop: `for (var c = lid.x; c < p.cols; c += ${GROUP_WG}u)`,
-    total: (e) => `group_sum(${e}, lid.x)`,
+    total: (e) => `group_sum2(${e}, lid.x)`,
     lead: "lid.x == 0u",
     prelude: GROUP_REDUCE,
   },

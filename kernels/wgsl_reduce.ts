@@ -1,0 +1,40 @@
+/**
+ * WGSL workgroup reductions shared by row-wise kernels (LayerNorm, cross-entropy): a tree over
+ * workgroup memory whose result every invocation receives.
+ *
+ * @module
+ */
+
+/**
+ * WGSL declaring `red` (workgroup memory for `size` invocations, a power of two) and
+ * `group_sum2(v: vec2<f32>, lane) -> vec2<f32>` and `group_max(v: f32, lane) -> f32`.
+ *
+ * @example
+ * ```ts
+ * const kernel = { ..., workgroupSize: [64, 1, 1], prelude: workgroupReduceWgsl(64) };
+ * ```
+ */
+export function workgroupReduceWgsl(size: number): string {
+  if (!Number.isInteger(Math.log2(size))) {
+    throw new Error(`workgroupReduceWgsl: size must be a power of two, got ${size}`);
+  }
+  const tree = (combine: string) => `
+  workgroupBarrier();
+  for (var stride = ${size / 2}u; stride > 0u; stride = stride / 2u) {
+    if (lane < stride) { ${combine} }
+    workgroupBarrier();
+  }`;
+  return `var<workgroup> red: array<vec2<f32>, ${size}>;
+fn group_max(v: f32, lane: u32) -> f32 {
+  red[lane] = vec2(v, 0.0);${tree("red[lane].x = max(red[lane].x, red[lane + stride].x);")}
+  let total = red[0].x;
+  workgroupBarrier();
+  return total;
+}
+fn group_sum2(v: vec2<f32>, lane: u32) -> vec2<f32> {
+  red[lane] = v;${tree("red[lane] = red[lane] + red[lane + stride];")}
+  let total = red[0];
+  workgroupBarrier();
+  return total;
+}`;
+}

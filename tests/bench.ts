@@ -151,6 +151,7 @@ async function modelRows(name: string, config: typeof PRESETS.tiny, B: number, T
   }
   opt.dispose();
   model.dispose();
+  gpu.trimPool();
 }
 
 await modelRows("tiny", PRESETS.tiny, 8, 128);

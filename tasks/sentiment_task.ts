@@ -6,8 +6,12 @@
  * `ulmfit` (discriminative rates, gradual unfreezing; the slanted schedule is the run's).
  *
  * Outputs in the run folder: CS224N's prediction files `<task>-dev-out.csv` and
- * `<task>-test-out.csv` (`id,Predicted_Sentiment`), the best checkpoint's full dev report
- * `dev_report.json`, and one full report per evaluation in `dev_reports.jsonl`.
+ * `<task>-test-out.csv` (`id,Predicted_Sentiment`, every test row), the best checkpoint's full
+ * dev report `dev_report.json` (accuracy, macro scores, per-class scores, confusion matrix), and
+ * one such report per evaluation in `dev_reports.jsonl` (written to `config.out`, the run folder
+ * `deno task train` uses). The engine's `metrics.jsonl` gets the numeric dev metrics:
+ * `dev_accuracy` (the selection metric), `dev_macro_f1`, `dev_precision_<k>`, `dev_recall_<k>`
+ * and `dev_loss`.
  *
  * @module
  */
@@ -154,7 +158,7 @@ export interface Predictions {
  *
  * @example
  * ```ts
- * const { classes } = await predictClasses(model, head, [[40, 588], [11484]], 64);
+ * const { classes } = await predictClasses(model, head, [[40, 588], [35, 724, 764]], 64);
  * ```
  */
 export async function predictClasses(
@@ -189,7 +193,14 @@ export async function predictClasses(
   return { classes, logits };
 }
 
-/** Mean cross-entropy (natural log) of logits rows against gold classes, in f64. */
+/**
+ * Mean cross-entropy (natural log) of logits rows against gold classes, in f64: the dev loss.
+ *
+ * @example
+ * ```ts
+ * meanCrossEntropy([Float32Array.from([0, 0])], [1]); // Math.log(2)
+ * ```
+ */
 export function meanCrossEntropy(logits: readonly Float32Array[], gold: readonly number[]): number {
   let sum = 0;
   logits.forEach((row, i) => {
@@ -261,7 +272,9 @@ function applyStrategy(
  *
  * @example
  * ```ts
- * const task = await createSentimentTask(parseTrainArgs(["--task=sst", "--model=tiny"]), model);
+ * const config = parseTrainArgs(["--task=sst", "--strategy=ulmfit", "--model=tiny"]);
+ * const model = await loadModel(config.model);
+ * const task = await createSentimentTask(config, model);
  * await train({ config, model, task, runDir: config.out });
  * ```
  */
@@ -330,11 +343,10 @@ export async function createSentimentTask(
     async finish(runDir) {
       const { p, report: r } = await report();
       const test = await load(config.dataDir, spec.test, false, K, log);
-      const shown = test;
       const testPred = await predictClasses(
         model,
         head,
-        sentimentSequences(shown, maxLength).sequences,
+        sentimentSequences(test, maxLength).sequences,
         config.batchSize,
       );
       const rows = (examples: SentimentExample[], classes: number[]) =>
@@ -348,7 +360,7 @@ export async function createSentimentTask(
       await writePredictionsCsv(
         join(runDir, outputs.test),
         "Predicted_Sentiment",
-        rows(shown, testPred.classes),
+        rows(test, testPred.classes),
         "csv",
       );
       const full = { task, examples: dev.length, numClasses: K, ...r };

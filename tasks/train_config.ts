@@ -114,7 +114,7 @@ const FLAGS: readonly Flag[] = [
   num("model-dropout", "modelDropout", float(0, 1, false, true), "GPT-2's embedding/attention/residual dropout"),
   num("label-smoothing", "labelSmoothing", float(0, 1, false, true), "cross-entropy label smoothing ε"),
   num("seed", "seed", int(0, 2 ** 32 - 1), "seed of data order, dropout, init and sampling"),
-  num("max-steps", "maxSteps", int(1), "stop after this many optimizer steps"),
+  num("max-steps", "maxSteps", int(0), "stop after this many optimizer steps (0: only evaluate and generate)"),
   num("limit", "limit", int(1), "use only the first N training examples", "all"),
   num("eval-limit", "evalLimit", int(1), "evaluate on only the first N dev examples", "all"),
   num("max-length", "maxLength", int(2), "truncate sequences to N tokens", "model context"),

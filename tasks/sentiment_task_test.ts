@@ -1,0 +1,158 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { classificationReport } from "../eval/classification.ts";
+import { testGpu } from "../kernels/testing.ts";
+import { loadCheckpointTensors } from "../model/checkpoint.ts";
+import { saveModel } from "../model/load.ts";
+import { smallModel } from "../tests/small_model.ts";
+import { dataFile, resolveDataDir } from "./data_dir.ts";
+import { loadSentiment } from "./sentiment_data.ts";
+import {
+  meanCrossEntropy,
+  reportMetrics,
+  SENTIMENT_TASKS,
+  sentimentOutputs,
+  sentimentSequences,
+} from "./sentiment_task.ts";
+import { runTraining } from "./train_cli.ts";
+import { RUN_CHECKPOINTS } from "./trainer.ts";
+import { readPredictions } from "./writers.ts";
+
+const gpu = testGpu();
+
+Deno.test("sentimentSequences() keeps each sentence's first maxLength tokens and counts the cut", () => {
+  const examples = [
+    { id: "a", sentence: "Hello world", line: 2 },
+    { id: "b", sentence: "Hello", line: 3 },
+  ];
+  assert.deepEqual(sentimentSequences(examples, 8), {
+    sequences: [[15496, 995], [15496]],
+    truncated: 0,
+  });
+  assert.deepEqual(sentimentSequences(examples, 1), {
+    sequences: [[15496], [15496]],
+    truncated: 1,
+  });
+});
+
+Deno.test("reportMetrics() names accuracy, macro F1 and per-class precision and recall", () => {
+  // gold [0, 1, 1], pred [0, 0, 1]: class 0 P 1/2 R 1; class 1 P 1 R 1/2; F1 2/3 each
+  const m = reportMetrics(classificationReport([0, 1, 1], [0, 0, 1], 2));
+  assert.deepEqual(Object.keys(m), [
+    "dev_accuracy",
+    "dev_macro_f1",
+    "dev_precision_0",
+    "dev_recall_0",
+    "dev_precision_1",
+    "dev_recall_1",
+  ]);
+  assert.ok(Math.abs(m.dev_accuracy - 2 / 3) < 1e-12 && Math.abs(m.dev_macro_f1 - 2 / 3) < 1e-12);
+  assert.deepEqual([m.dev_precision_0, m.dev_recall_0, m.dev_precision_1, m.dev_recall_1], [
+    0.5,
+    1,
+    1,
+    0.5,
+  ]);
+});
+
+Deno.test("meanCrossEntropy() equals −log softmax of the gold class averaged over rows", () => {
+  const rows = [Float32Array.from([0, 0]), Float32Array.from([Math.log(3), 0])];
+  // row 0: −log(1/2); row 1 (gold 0): −log(3/4)
+  const want = (Math.log(2) + Math.log(4 / 3)) / 2;
+  assert.ok(Math.abs(meanCrossEntropy(rows, [1, 0]) - want) < 1e-7);
+});
+
+/** Saves the small random GPT-2 as an HF checkpoint folder and returns its tensors. */
+async function smallCheckpoint(dir: string): Promise<Map<string, Float32Array>> {
+  const model = smallModel(await gpu(), 7);
+  await saveModel(model, dir);
+  model.dispose();
+  return (await loadCheckpointTensors(dir)).tensors;
+}
+
+/** Names of the tensors of the run's last (resumable) checkpoint that differ from `start`. */
+async function movedTensors(runDir: string, start: Map<string, Float32Array>): Promise<string[]> {
+  const { tensors } = await loadCheckpointTensors(join(runDir, RUN_CHECKPOINTS.resume));
+  return [...start].filter(([name, data]) => tensors.get(name)!.some((v, i) => v !== data[i]))
+    .map(([name]) => name);
+}
+
+/** Trains each strategy for 2 steps on `task` and checks the run folder. */
+async function endToEnd(task: "sst" | "cfimdb", testRows: number): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: `sentiment-${task}-` });
+  try {
+    const modelDir = join(dir, "model");
+    const start = await smallCheckpoint(modelDir);
+    const testIds = (await loadSentiment(dataFile(resolveDataDir(), SENTIMENT_TASKS[task].test), {
+      labelled: false,
+    })).examples.map((e) => e.id);
+    assert.equal(testIds.length, testRows);
+    for (const strategy of ["full", "last-linear", "ulmfit"]) {
+      const out = join(dir, strategy);
+      // ulmfit: 8 examples at batch 8 = 1 step per epoch, so 2 steps cover epochs 0 and 1
+      const limit = strategy === "ulmfit" ? 8 : 16;
+      const messages: string[] = [];
+      const result = await runTraining([
+        `--task=${task}`,
+        `--strategy=${strategy}`,
+        `--model=${modelDir}`,
+        `--limit=${limit}`,
+        "--eval-limit=8",
+        "--max-steps=2",
+        "--batch-size=8",
+        "--max-length=48",
+        `--out=${out}`,
+      ], { interrupt: { requested: false }, log: (m) => messages.push(m) });
+      const where = `${task}/${strategy}`;
+      assert.equal(result.status, "completed", where);
+      assert.equal(result.steps, 2, where);
+      assert.ok(messages.some((m) => /ids-\w+-train\.csv: loaded \d+, skipped 0/.test(m)), where);
+      const metrics = (await Deno.readTextFile(join(out, "metrics.jsonl"))).trim().split("\n")
+        .map((l) => JSON.parse(l));
+      assert.equal(metrics.length, strategy === "ulmfit" ? 2 : 1, `${where} evaluations`);
+      const K = SENTIMENT_TASKS[task].numClasses;
+      for (const key of ["dev_accuracy", "dev_macro_f1", `dev_precision_${K - 1}`, "dev_loss"]) {
+        assert.equal(typeof metrics[0][key], "number", `${where}: ${key}`);
+      }
+      const summary = JSON.parse(await Deno.readTextFile(join(out, "summary.json")));
+      assert.deepEqual(summary.select, { metric: "dev_accuracy", mode: "max" });
+      assert.equal(
+        summary.final.dev_accuracy,
+        result.bestMetric,
+        `${where}: best weights at finish`,
+      );
+      const names = sentimentOutputs(task);
+      const dev = await readPredictions(join(out, names.dev));
+      const test = await readPredictions(join(out, names.test));
+      assert.equal(dev.header, "Predicted_Sentiment");
+      assert.equal(dev.rows.length, 8, `${where} dev rows`);
+      assert.deepEqual(test.rows.map((r) => r.id), testIds, `${where} test ids`);
+      assert.ok(test.rows.every((r) => /^\d$/.test(r.value) && Number(r.value) < K), where);
+      assert.match(await Deno.readTextFile(join(out, names.test)), /^id,Predicted_Sentiment\n/);
+      const report = JSON.parse(await Deno.readTextFile(join(out, names.report)));
+      assert.equal(report.confusion.length, K);
+      assert.equal(report.confusion.flat().reduce((a: number, b: number) => a + b, 0), 8);
+      assert.equal(report.accuracy, summary.final.dev_accuracy);
+      const perEpoch = (await Deno.readTextFile(join(out, names.reports))).trim().split("\n");
+      assert.equal(perEpoch.length, metrics.length, `${where}: one full report per evaluation`);
+      const moved = await movedTensors(out, start);
+      if (strategy === "full") assert.ok(moved.includes("h.0.attn.c_attn.weight"), where);
+      if (strategy === "last-linear") assert.deepEqual(moved, [], `${where}: GPT-2 is frozen`);
+      if (strategy === "ulmfit") {
+        // epoch 0 trains the head, epoch 1 also h.1 and ln_f; h.0 and the embeddings stay frozen
+        const unfrozen = [...start.keys()].filter((n) => /^(h\.1\.|ln_f\.)/.test(n));
+        assert.deepEqual(moved, unfrozen, `${where}: exactly the unfrozen groups moved`);
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("sentiment task runs full, last-linear and ulmfit end to end on SST-5", async () => {
+  await endToEnd("sst", 2210);
+});
+
+Deno.test("sentiment task runs full, last-linear and ulmfit end to end on CFIMDB", async () => {
+  await endToEnd("cfimdb", 488);
+});

@@ -66,3 +66,21 @@ export * from "./tasks/sentiment_data.ts";
 export * from "./tasks/paraphrase_data.ts";
 export * from "./tasks/sonnet_data.ts";
 export * from "./tasks/writers.ts";
+
+// Training engine, tasks and strategies.
+export * from "./tasks/task.ts";
+export * from "./tasks/trainer.ts";
+export * from "./tasks/train_config.ts";
+export * from "./tasks/training_checkpoint.ts";
+export * from "./tasks/run_dir.ts";
+export * from "./tasks/progress.ts";
+export * from "./tasks/sonnet_controls.ts";
+export * from "./tasks/sonnet_scoring.ts";
+export * from "./tasks/sonnet_task.ts";
+export * from "./tasks/classifier_head.ts";
+export * from "./tasks/sentiment_task.ts";
+export * from "./tasks/train_cli.ts";
+export * from "./strategies/freezing.ts";
+export * from "./strategies/schedules.ts";
+export * from "./strategies/ulmfit.ts";
+export * from "./strategies/ulmfit_strategy.ts";

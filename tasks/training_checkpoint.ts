@@ -16,7 +16,7 @@ import { readSafetensors, writeSafetensors } from "../model/safetensors.ts";
 import { writeTextAtomic } from "./writers.ts";
 
 /** File names inside a checkpoint folder. */
-export const CHECKPOINT_FILES = {
+export const TRAINING_CHECKPOINT_FILES = {
   extras: "extras.safetensors",
   optimizer: "optimizer.safetensors",
   state: "train_state.json",
@@ -58,7 +58,7 @@ export async function saveTrainingCheckpoint(
     for (const [name, t] of extras) {
       extraData.set(name, { shape: [...t.shape], data: await t.readFloat() });
     }
-    await writeSafetensors(join(tmp, CHECKPOINT_FILES.extras), extraData);
+    await writeSafetensors(join(tmp, TRAINING_CHECKPOINT_FILES.extras), extraData);
     if (resume) {
       const opt = await resume.optimizer.exportState();
       const moments = new Map<string, { shape: number[]; data: Float32Array }>();
@@ -68,10 +68,10 @@ export async function saveTrainingCheckpoint(
         moments.set(`exp_avg_sq.${name}`, { shape: [s.v.length], data: s.v });
         steps[name] = s.step ?? opt.step;
       }
-      await writeSafetensors(join(tmp, CHECKPOINT_FILES.optimizer), moments);
+      await writeSafetensors(join(tmp, TRAINING_CHECKPOINT_FILES.optimizer), moments);
       const optimizer = { step: opt.step, groups: opt.groups, steps };
       await writeTextAtomic(
-        join(tmp, CHECKPOINT_FILES.state),
+        join(tmp, TRAINING_CHECKPOINT_FILES.state),
         JSON.stringify({ ...resume.state, optimizer }, null, 2),
       );
     }
@@ -87,7 +87,7 @@ export async function saveTrainingCheckpoint(
 
 /** Loads `extras.safetensors` of a checkpoint into the given tensors (names and sizes must match). */
 export async function loadExtras(dir: string, extras: Map<string, Tensor>): Promise<void> {
-  const file = join(dir, CHECKPOINT_FILES.extras);
+  const file = join(dir, TRAINING_CHECKPOINT_FILES.extras);
   const saved = await readSafetensors(file);
   for (const [name, t] of extras) {
     const s = saved.get(name);
@@ -103,13 +103,13 @@ export async function loadExtras(dir: string, extras: Map<string, Tensor>): Prom
 export async function loadResumeState(
   dir: string,
 ): Promise<{ optimizer: AdamWState; state: Record<string, unknown> }> {
-  const stateFile = join(dir, CHECKPOINT_FILES.state);
+  const stateFile = join(dir, TRAINING_CHECKPOINT_FILES.state);
   if (!(await exists(stateFile))) {
-    throw new Error(`${dir}: not a resumable checkpoint (no ${CHECKPOINT_FILES.state})`);
+    throw new Error(`${dir}: not a resumable checkpoint (no ${TRAINING_CHECKPOINT_FILES.state})`);
   }
   const { optimizer: meta, ...state } = JSON.parse(await Deno.readTextFile(stateFile));
   if (!meta) throw new Error(`${stateFile}: key 'optimizer' is missing`);
-  const file = join(dir, CHECKPOINT_FILES.optimizer);
+  const file = join(dir, TRAINING_CHECKPOINT_FILES.optimizer);
   const tensors = await readSafetensors(file);
   const moments = new Map<string, MomentState>();
   for (const [name, step] of Object.entries(meta.steps as Record<string, number>)) {

@@ -136,7 +136,9 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
       ...metrics,
       best: isBest,
     });
-    const shown = Object.entries(metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(", ");
+    const shown = Object.entries(metrics)
+      .filter(([k]) => !/_(precision|recall)_\d+$/.test(k)) // per-class values: see metrics.jsonl
+      .map(([k, v]) => `${k} ${v.toFixed(4)}`).join(", ");
     options.progress?.log(`epoch ${epoch + 1}: train loss ${trainLoss.toFixed(4)}; dev ${shown}`);
   };
   for (let epoch = startEpoch; epoch < config.epochs && step < totalSteps; epoch++) {

@@ -49,37 +49,107 @@ export function argmax(values: ArrayLike<number>): number {
   return best;
 }
 
+/** k-th largest value of `values` (1-based k), by quickselect on a copy: O(n) on average. */
+function kthLargest(values: Float64Array, k: number): number {
+  const a = Float64Array.from(values);
+  let lo = 0;
+  let hi = a.length - 1;
+  const target = k - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] > pivot) i++;
+      while (a[j] < pivot) j--;
+      if (i <= j) {
+        [a[i], a[j]] = [a[j], a[i]];
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else return a[target];
+  }
+  return a[target];
+}
+
 /**
- * Probabilities after temperature, top-k and top-p filtering (HF's order), as a sparse list of
- * candidate ids sorted by decreasing probability.
+ * The candidates left after temperature, top-k and top-p (HF's order), in id order, with their
+ * renormalised probabilities. Linear time: top-k keeps the logits ≥ the k-th largest, top-p keeps
+ * the probabilities ≥ the largest threshold whose kept mass still reaches p (found by bisection),
+ * so tokens tied at a boundary are kept together.
  */
-export function filteredDistribution(
+export function nucleus(
   logits: Float32Array,
   { temperature = 1, topK = 0, topP = 1 }: SamplingOptions,
-): { ids: number[]; probs: number[] } {
+): { ids: Int32Array; probs: Float64Array } {
   if (!(temperature > 0)) throw new Error(`sampling: temperature must be > 0, got ${temperature}`);
   if (!(topP > 0 && topP <= 1)) throw new Error(`sampling: topP must be in (0, 1], got ${topP}`);
   if (!Number.isInteger(topK) || topK < 0) {
     throw new Error(`sampling: topK must be a non-negative integer, got ${topK}`);
   }
-  const ids: number[] = [];
-  for (let i = 0; i < logits.length; i++) if (logits[i] > -Infinity) ids.push(i);
-  ids.sort((a, b) => logits[b] - logits[a] || a - b);
-  const kept = topK > 0 ? ids.slice(0, topK) : ids;
-  const max = logits[kept[0]];
-  let probs = kept.map((i) => Math.exp((logits[i] - max) / temperature));
-  let total = probs.reduce((a, b) => a + b, 0);
-  probs = probs.map((p) => p / total);
-  if (topP < 1) {
-    let cumulative = 0;
-    let n = 0;
-    while (n < probs.length && cumulative < topP) cumulative += probs[n++];
-    kept.length = Math.max(1, n);
-    probs = probs.slice(0, kept.length);
-    total = probs.reduce((a, b) => a + b, 0);
-    probs = probs.map((p) => p / total);
+  const n = logits.length;
+  const x = Float64Array.from(logits);
+  const floor = topK > 0 && topK < n ? kthLargest(x, topK) : -Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) if (x[i] > max) max = x[i];
+  const p = new Float64Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    if (x[i] >= floor && x[i] > -Infinity) total += p[i] = Math.exp((x[i] - max) / temperature);
   }
-  return { ids: kept, probs };
+  let threshold = 0;
+  if (topP < 1) {
+    // Largest threshold t (in units of total) with Σ_{p ≥ t} p ≥ topP · total.
+    let lo = 0;
+    let hi = 1; // max p is exp(0) = 1
+    const mass = (t: number) => {
+      let m = 0;
+      for (let i = 0; i < n; i++) if (p[i] >= t) m += p[i];
+      return m;
+    };
+    for (let iter = 0; iter < 60 && hi - lo > 1e-15; iter++) {
+      const mid = (lo + hi) / 2;
+      if (mass(mid) >= topP * total) lo = mid;
+      else hi = mid;
+    }
+    threshold = lo;
+  }
+  let count = 0;
+  for (let i = 0; i < n; i++) if (p[i] > 0 && p[i] >= threshold) count++;
+  const ids = new Int32Array(count);
+  const probs = new Float64Array(count);
+  let kept = 0;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    if (p[i] > 0 && p[i] >= threshold) {
+      ids[k] = i;
+      probs[k++] = p[i];
+      kept += p[i];
+    }
+  }
+  for (let i = 0; i < count; i++) probs[i] /= kept;
+  return { ids, probs };
+}
+
+/**
+ * Probabilities after temperature, top-k and top-p filtering (HF's order), as candidate ids
+ * sorted by decreasing probability (see {@link nucleus} for the unsorted, linear-time form).
+ *
+ * @example
+ * ```ts
+ * filteredDistribution(Float32Array.of(1, 3, 2), { topK: 2 }).ids; // [1, 2]
+ * ```
+ */
+export function filteredDistribution(
+  logits: Float32Array,
+  options: SamplingOptions,
+): { ids: number[]; probs: number[] } {
+  const { ids, probs } = nucleus(logits, options);
+  const order = [...ids.keys()].sort((a, b) => probs[b] - probs[a] || ids[a] - ids[b]);
+  return { ids: order.map((i) => ids[i]), probs: order.map((i) => probs[i]) };
 }
 
 /**
@@ -97,7 +167,7 @@ export function chooseToken(
 ): number {
   const sample = options.sample ?? ((options.temperature ?? 0) > 0);
   if (!sample) return argmax(logits);
-  const { ids, probs } = filteredDistribution(logits, options);
+  const { ids, probs } = nucleus(logits, options);
   let r = random();
   for (let i = 0; i < ids.length; i++) {
     r -= probs[i];

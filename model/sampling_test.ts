@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { argmax, chooseToken, filteredDistribution, seededRandom } from "./sampling.ts";
+import { argmax, chooseToken, filteredDistribution, nucleus, seededRandom } from "./sampling.ts";
 
 const logits = Float32Array.from([1, 3, 2, -1, 0]);
 
@@ -51,4 +51,21 @@ Deno.test("filteredDistribution() rejects bad settings, naming them", () => {
   assert.throws(() => filteredDistribution(logits, { temperature: -1 }), /temperature must be > 0/);
   assert.throws(() => filteredDistribution(logits, { topP: 1.5 }), /topP must be in \(0, 1\]/);
   assert.throws(() => filteredDistribution(logits, { topK: 1.5 }), /topK must be a non-negative/);
+});
+
+Deno.test("chooseToken() with topP draws only from the nucleus, in proportion", () => {
+  const r = seededRandom(11);
+  const counts = new Map<number, number>();
+  for (let i = 0; i < 20000; i++) {
+    const t = chooseToken(logits, { temperature: 1, topP: 0.8 }, r);
+    counts.set(t, (counts.get(t) ?? 0) + 1);
+  }
+  assert.deepEqual([...counts.keys()].sort(), [1, 2]);
+  const share = counts.get(1)! / 20000; // e³ / (e³ + e²) = 0.7311, σ ≈ 0.0031
+  assert.ok(Math.abs(share - 0.7311) < 0.02, `share of token 1: ${share}`);
+});
+
+Deno.test("nucleus() keeps tokens tied at the top-k boundary together", () => {
+  const { ids } = nucleus(Float32Array.from([5, 1, 5, 3, 5]), { topK: 2 });
+  assert.deepEqual([...ids], [0, 2, 4]);
 });

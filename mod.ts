@@ -38,6 +38,7 @@ export * from "./kernels/finite_check.ts";
 // GPT-2: configuration, checkpoints, tokenizer, model, loss, generation.
 export * from "./model/config.ts";
 export * from "./model/atomic_write.ts";
+export * from "./model/path_exists.ts";
 export * from "./model/safetensors.ts";
 export * from "./model/checkpoint.ts";
 export * from "./model/hub.ts";

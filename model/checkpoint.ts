@@ -6,6 +6,7 @@
  * @module
  */
 
+import { pathExists } from "./path_exists.ts";
 import { join } from "node:path";
 import {
   configFromHF,
@@ -124,16 +125,6 @@ export function normalizeCheckpointTensors(
   return out;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
 /**
  * Reads `dir/config.json` and `dir/model.safetensors` (F32, F16, BF16 or F64; converted to
  * float32) and validates them as described in {@linkcode normalizeCheckpointTensors}.
@@ -149,8 +140,8 @@ export async function loadCheckpointTensors(dir: string): Promise<LoadedCheckpoi
   const configPath = join(dir, "config.json");
   const weightsPath = join(dir, "model.safetensors");
   for (const path of [configPath, weightsPath]) {
-    if (!(await exists(path))) {
-      const bin = (await exists(join(dir, "pytorch_model.bin")))
+    if (!(await pathExists(path))) {
+      const bin = (await pathExists(join(dir, "pytorch_model.bin")))
         ? " (pytorch_model.bin is not read: only the safetensors format is supported)"
         : "";
       throw new Error(

@@ -14,6 +14,7 @@
  * @module
  */
 
+import { pathExists } from "../model/path_exists.ts";
 import { join } from "node:path";
 import { writeTextAtomic } from "./writers.ts";
 
@@ -56,16 +57,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
-
 /**
  * Creates the run folder `path` (and its parents) and writes `config` to `config.json`. Throws
  * naming the file when the folder already holds a `config.json` (resume that run instead).
@@ -80,7 +71,7 @@ async function exists(path: string): Promise<boolean> {
 export async function createRunDir(path: string, config: object): Promise<string> {
   await Deno.mkdir(path, { recursive: true });
   const file = join(path, RUN_FILES.config);
-  if (await exists(file)) {
+  if (await pathExists(file)) {
     throw new Error(`${file} already exists: choose another --out, or --resume ${path}`);
   }
   await writeTextAtomic(file, toJson(config, 2) + "\n");
@@ -108,7 +99,7 @@ async function readJsonFile(file: string): Promise<unknown> {
  */
 export async function readRunConfig(dir: string): Promise<Record<string, unknown>> {
   const file = join(dir, RUN_FILES.config);
-  if (!(await exists(file))) throw new Error(`${file} not found: ${dir} is not a run folder`);
+  if (!(await pathExists(file))) throw new Error(`${file} not found: ${dir} is not a run folder`);
   const value = await readJsonFile(file);
   if (!isPlainObject(value)) throw new Error(`${file}: expected a JSON object`);
   return value;
@@ -142,7 +133,7 @@ export async function appendMetrics(dir: string, record: MetricsRecord): Promise
  */
 export async function readMetrics(dir: string): Promise<MetricsRecord[]> {
   const file = join(dir, RUN_FILES.metrics);
-  if (!(await exists(file))) return [];
+  if (!(await pathExists(file))) return [];
   const out: MetricsRecord[] = [];
   (await Deno.readTextFile(file)).split("\n").forEach((line, i) => {
     if (line.trim() === "") return;
@@ -224,7 +215,7 @@ export async function saveTrainState(dir: string, state: TrainState): Promise<vo
  */
 export async function loadTrainState(dir: string): Promise<TrainState | null> {
   const file = join(dir, RUN_FILES.state);
-  if (!(await exists(file))) return null;
+  if (!(await pathExists(file))) return null;
   const state = checkState(await readJsonFile(file), file);
   if (typeof state.bestMetric === "string") state.bestMetric = Number(state.bestMetric);
   return state;

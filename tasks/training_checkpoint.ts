@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { pathExists } from "../model/path_exists.ts";
 import { join } from "node:path";
 import type { AdamW, AdamWState, MomentState } from "../kernels/adamw.ts";
 import type { Tensor } from "../kernels/tensor.ts";
@@ -28,16 +29,6 @@ export interface ResumeState {
   state: Record<string, unknown>;
   /** The optimizer to save (its moments and step counts). */
   optimizer: AdamW;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
 }
 
 /**
@@ -75,12 +66,12 @@ export async function saveTrainingCheckpoint(
         JSON.stringify({ ...resume.state, optimizer }, null, 2),
       );
     }
-    if (await exists(dir)) await Deno.rename(dir, old);
+    if (await pathExists(dir)) await Deno.rename(dir, old);
     await Deno.rename(tmp, dir);
     await Deno.remove(old, { recursive: true }).catch(() => {});
   } catch (e) {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
-    if (!(await exists(dir)) && (await exists(old))) await Deno.rename(old, dir);
+    if (!(await pathExists(dir)) && (await pathExists(old))) await Deno.rename(old, dir);
     throw e;
   }
 }
@@ -104,7 +95,7 @@ export async function loadResumeState(
   dir: string,
 ): Promise<{ optimizer: AdamWState; state: Record<string, unknown> }> {
   const stateFile = join(dir, TRAINING_CHECKPOINT_FILES.state);
-  if (!(await exists(stateFile))) {
+  if (!(await pathExists(stateFile))) {
     throw new Error(`${dir}: not a resumable checkpoint (no ${TRAINING_CHECKPOINT_FILES.state})`);
   }
   const { optimizer: meta, ...state } = JSON.parse(await Deno.readTextFile(stateFile));

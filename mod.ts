@@ -16,6 +16,7 @@
 
 // Runtime: device, tensors, autograd, ops, optimizer.
 export * from "./kernels/gpu.ts";
+export * from "./kernels/buffer_pool.ts";
 export * from "./kernels/tensor.ts";
 export * from "./kernels/autograd.ts";
 export * from "./kernels/elementwise.ts";

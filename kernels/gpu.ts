@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { BufferPool } from "./buffer_pool.ts";
 import { type Kernel, kernelSource, paramBytes } from "./kernel.ts";
 
 /** A contiguous byte range of a buffer, bound to one kernel binding. */
@@ -55,15 +56,13 @@ export class Gpu {
 
   readonly #pipelines = new Map<string, GPUComputePipeline>();
   readonly #errors: string[] = [];
-  readonly #pool = new Map<number, GPUBuffer[]>();
+  readonly #pool: BufferPool;
   readonly #scopes: Set<Disposable>[] = [];
   #encoder: GPUCommandEncoder | null = null;
   #pass: GPUComputePassEncoder | null = null;
   readonly #uniformBuffer: GPUBuffer;
   readonly #uniformData = new ArrayBuffer(UNIFORM_SLOT * UNIFORM_SLOTS);
   #uniformUsed = 0;
-  #allocatedBytes = 0;
-  #pooledBytes = 0;
 
   /** Wraps an acquired device; prefer {@link acquireGpu}. */
   constructor(device: GPUDevice, info: GPUAdapterInfo, isSoftware: boolean) {
@@ -72,6 +71,7 @@ export class Gpu {
     this.isSoftware = isSoftware;
     this.maxBindingBytes = device.limits.maxStorageBufferBindingSize;
     this.offsetAlignment = device.limits.minStorageBufferOffsetAlignment;
+    this.#pool = new BufferPool(device);
     this.#uniformBuffer = device.createBuffer({
       size: UNIFORM_SLOT * UNIFORM_SLOTS,
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
@@ -93,7 +93,7 @@ export class Gpu {
 
   /** Bytes currently held by live buffers and by the pool. */
   memory(): { liveBytes: number; pooledBytes: number } {
-    return { liveBytes: this.#allocatedBytes - this.#pooledBytes, pooledBytes: this.#pooledBytes };
+    return this.#pool.memory();
   }
 
   #checkAlive(what: string): void {
@@ -107,44 +107,18 @@ export class Gpu {
   /** Takes a storage buffer of at least `bytes` bytes from the pool or creates one. */
   allocate(bytes: number, what = `${bytes} bytes`): GPUBuffer {
     this.#checkAlive(`allocate ${what}`);
-    const size = roundBucket(Math.max(bytes, 16));
-    if (size > this.device.limits.maxBufferSize) {
-      throw new Error(
-        `allocate: ${bytes} bytes exceed this adapter's maxBufferSize ${this.device.limits.maxBufferSize}`,
-      );
-    }
-    const free = this.#pool.get(size);
-    const reused = free?.pop();
-    if (reused) {
-      this.#pooledBytes -= size;
-      return reused;
-    }
-    this.#allocatedBytes += size;
-    return this.device.createBuffer({
-      size,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-    });
+    return this.#pool.take(bytes);
   }
 
   /** Returns a buffer to the pool. Later commands may reuse it: queue order keeps that safe. */
   release(buffer: GPUBuffer): void {
-    const list = this.#pool.get(buffer.size) ?? [];
-    list.push(buffer);
-    this.#pool.set(buffer.size, list);
-    this.#pooledBytes += buffer.size;
+    this.#pool.give(buffer);
   }
 
   /** Destroys every pooled buffer (memory held by live tensors stays). */
   trimPool(): void {
     this.flush();
-    for (const list of this.#pool.values()) {
-      for (const b of list) {
-        this.#allocatedBytes -= b.size;
-        b.destroy();
-      }
-    }
-    this.#pool.clear();
-    this.#pooledBytes = 0;
+    this.#pool.trim();
   }
 
   /** The compute pipeline of a kernel, built once per device. */
@@ -381,13 +355,6 @@ function collect(value: unknown, out: unknown[] = [], depth = 0): unknown[] {
     for (const v of Object.values(value)) collect(v, out, depth + 1);
   }
   return out;
-}
-
-/** Rounds a byte size up so that pooled buffers are reused across nearby sizes. */
-function roundBucket(bytes: number): number {
-  if (bytes <= 4096) return Math.ceil(bytes / 256) * 256;
-  const step = 2 ** Math.max(12, Math.floor(Math.log2(bytes)) - 3);
-  return Math.ceil(bytes / step) * step;
 }
 
 /**

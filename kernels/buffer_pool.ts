@@ -1,6 +1,7 @@
 /**
  * Storage buffers reused by size class, so that a training step allocates nothing new once the
- * first step has run. Sizes are rounded up to buckets (1/8 of a power of two) so nearby sizes
+ * first step has run. Sizes are rounded up to buckets (256 B below 4 KiB, 4 KiB steps below
+ * 64 KiB, then 1/8 of the power of two below the size) so nearby sizes
  * share buffers.
  *
  * @module

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { BufferPool, roundBucket } from "./buffer_pool.ts";
 
-Deno.test("roundBucket() rounds to 256 bytes below 4 KiB and to 1/8 of a power of two above", () => {
+Deno.test("roundBucket() rounds to 256 B below 4 KiB, 4 KiB steps to 64 KiB, then 1/8 of a power of two", () => {
   assert.equal(roundBucket(1), 256);
   assert.equal(roundBucket(4096), 4096);
-  assert.equal(roundBucket(4097), 4608); // 2^12 / 8 = 512-byte steps
+  assert.equal(roundBucket(4097), 8192); // 4 KiB steps up to 64 KiB
   assert.equal(roundBucket(100_000), 106_496); // 2^16 / 8 = 8192-byte steps
 });
 

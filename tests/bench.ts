@@ -137,6 +137,12 @@ async function modelRows(name: string, config: typeof PRESETS.tiny, B: number, T
     `${(B * T / step * 1000).toFixed(0)} tokens/s`,
     `${step.toFixed(0)} ms (fwd+bwd+AdamW)`,
   );
+  const held = gpu.memory();
+  row(
+    `${name} GPU memory after training steps`,
+    `${((held.liveBytes + held.pooledBytes) / 2 ** 20).toFixed(0)} MiB`,
+    "weights, gradients, AdamW moments, pooled activations",
+  );
   const prompt = [Array.from({ length: 16 }, (_, i) => 464 + i)];
   for (const useCache of [true, false]) {
     const n = 16;
@@ -156,9 +162,3 @@ async function modelRows(name: string, config: typeof PRESETS.tiny, B: number, T
 
 await modelRows("tiny", PRESETS.tiny, 8, 128);
 if (!args.values.quick) await modelRows("gpt2 (124M, random)", { ...PRESETS.gpt2 }, 8, 128);
-const mem = gpu.memory();
-row(
-  "GPU memory held at the end",
-  `${((mem.liveBytes + mem.pooledBytes) / 2 ** 20).toFixed(0)} MiB`,
-  "live + pooled buffers",
-);

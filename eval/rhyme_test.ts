@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { SONNET_18 } from "./sonnet18_fixture.ts";
 import {
   corpusRhymeAccuracy,
   phonemeRhymePart,
@@ -7,23 +8,6 @@ import {
   spellingRhymePart,
   wordsRhyme,
 } from "./rhyme.ts";
-
-/** Sonnet 18 (public domain). Last words: day temperate May date shines dimm'd declines
- * untrimm'd fade ow'st shade grow'st see thee. */
-const SONNET_18 = `Shall I compare thee to a summer's day?
-Thou art more lovely and more temperate:
-Rough winds do shake the darling buds of May,
-And summer's lease hath all too short a date;
-Sometime too hot the eye of heaven shines,
-And often is his gold complexion dimm'd;
-And every fair from fair sometime declines,
-By chance or nature's changing course untrimm'd;
-But thy eternal summer shall not fade,
-Nor lose possession of that fair thou ow'st;
-Nor shall death brag thou wander'st in his shade,
-When in eternal lines to time thou grow'st:
-So long as men can read or eyes can see,
-So long lives this, and this gives life to thee.`.split("\n");
 
 Deno.test("phonemeRhymePart() starts at the last vowel with stress 1 or 2", () => {
   assert.equal(phonemeRhymePart(["D", "IH0", "K", "L", "AY1", "N", "Z"]), "AY N Z");

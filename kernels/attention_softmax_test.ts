@@ -4,18 +4,9 @@ import { mul } from "./elementwise.ts";
 import { maskedSoftmax, maskedSoftmaxBackwardCpu, maskedSoftmaxCpu } from "./attention_softmax.ts";
 import { sum } from "./reduce.ts";
 import { tensorFrom } from "./tensor.ts";
-import { assertClose, dot, finiteDifference, randomArray, testGpu } from "./testing.ts";
+import { assertClose, dot, finiteDifference, padMask, randomArray, testGpu } from "./testing.ts";
 
 const gpu = testGpu();
-
-/** [B, Tk] mask with `lengths[b]` real keys, on the right (pad right) or on the left. */
-function padMask(lengths: number[], Tk: number, left = false): Float32Array {
-  const m = new Float32Array(lengths.length * Tk);
-  lengths.forEach((len, b) => {
-    for (let j = 0; j < len; j++) m[b * Tk + (left ? Tk - 1 - j : j)] = 1;
-  });
-  return m;
-}
 
 interface Case {
   name: string;

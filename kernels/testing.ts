@@ -111,3 +111,20 @@ export function smallBindingGpu(g: Gpu, bytes: number): Gpu {
   Object.defineProperty(small, "maxBindingBytes", { value: bytes });
   return small;
 }
+
+/**
+ * A [B, Tk] key mask with `lengths[b]` real keys: the first ones (right padding) or the last ones
+ * (left padding).
+ *
+ * @example
+ * ```ts
+ * padMask([2, 3], 3); // [1, 1, 0, 1, 1, 1]
+ * ```
+ */
+export function padMask(lengths: number[], Tk: number, left = false): Float32Array {
+  const m = new Float32Array(lengths.length * Tk);
+  lengths.forEach((len, b) => {
+    for (let j = 0; j < len; j++) m[b * Tk + (left ? Tk - 1 - j : j)] = 1;
+  });
+  return m;
+}

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { inTempDir, listDir } from "../tests/temp_dir.ts";
 import { join } from "node:path";
 import {
   appendMetrics,
@@ -9,22 +10,6 @@ import {
   saveTrainState,
   writeSummary,
 } from "./run_dir.ts";
-
-/** Runs `fn` with a fresh temporary folder, removed afterwards. */
-async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-async function listDir(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(dir)) names.push(entry.name);
-  return names.sort();
-}
 
 Deno.test("createRunDir() makes the folder and writes config.json when it is new", async () => {
   await inTempDir(async (tmp) => {

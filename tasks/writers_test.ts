@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { inTempDir, listDir } from "../tests/temp_dir.ts";
 import { join } from "node:path";
 import { dataFile, testDataDir } from "./data_dir.ts";
 import { loadSonnets, parseSonnets } from "./sonnet_data.ts";
@@ -11,22 +12,6 @@ import {
   writeSonnetFile,
   writeTextAtomic,
 } from "./writers.ts";
-
-/** Runs `fn` with a fresh temporary folder, removed afterwards. */
-async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-async function listDir(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(dir)) names.push(entry.name);
-  return names.sort();
-}
 
 Deno.test("formatPredictions() writes CS224N's header and rows when the style is cs224n", () => {
   const text = formatPredictions("Predicted_Sentiment", [

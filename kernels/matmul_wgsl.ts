@@ -5,7 +5,8 @@
  *
  * On software adapters (llvmpipe) a workgroup runs on one CPU thread with invocations in SIMD
  * lanes, so large register blocks and vec4 loads pay and barriers do not (DESIGN.md); blocks of
- * 16 rows × 16 columns with vec4 loads of both operands measured fastest of those tried there.
+ * 32 rows × 32 columns (16 for narrow outputs) with vec4 loads of both operands measured fastest
+ * of those tried there.
  *
  * @module
  */
@@ -27,11 +28,11 @@ export interface MatmulTiling {
 }
 
 /**
- * Tiling for software adapters (measured on llvmpipe, see the README's benchmark table): 16 rows
- * × 32 columns per invocation for wide outputs, 16 × 16 when N is narrower (so that lanes are not
+ * Tiling for software adapters (measured on llvmpipe, see the README's benchmark table): 32 rows
+ * × 32 columns per invocation for wide outputs, 32 × 16 when N is narrower (so that lanes are not
  * left idle).
  */
-export const SOFTWARE_TILING: MatmulTiling = { tm: 16, tn: 8, wgx: 8, wgy: 1, maxK: 1024 };
+export const SOFTWARE_TILING: MatmulTiling = { tm: 32, tn: 8, wgx: 8, wgy: 1, maxK: 1024 };
 /** {@link SOFTWARE_TILING} for outputs narrower than 1,024 columns. */
 export const SOFTWARE_NARROW_TILING: MatmulTiling = { ...SOFTWARE_TILING, tn: 4 };
 /** Tiling for hardware GPUs: many small blocks to fill the machine. */

@@ -187,9 +187,28 @@ interface BoundOperand {
 }
 
 /**
- * B stored transposed ([N, K] rows, K a multiple of 4) bound as vec4 rows along K for the NT
- * kernel, or null when it is not laid out that way.
+ * Rows r0.. (stride `rowStride`) of an operand whose K elements are contiguous (`kStride` 1),
+ * bound in place as vec4 rows along K, or null when K, a stride or the offset is not a multiple
+ * of 4. Serves A (rows = M) and a transposed B read by the NT kernel (rows = N).
  */
+function kRowsInPlace(
+  s: Strided,
+  rowStride: number,
+  kStride: number,
+  lo: number,
+  count: number,
+  bn: number,
+  kn: number,
+): BoundOperand | null {
+  if (kStride !== 1 || kn % 4 !== 0 || rowStride % 4 !== 0 || (bn > 1 && s.bs % 4 !== 0)) {
+    return null;
+  }
+  const w = s.tensor.window(lo, count);
+  if (w.shift % 4 !== 0) return null;
+  return { window: w.window, off4: w.shift / 4, bs4: s.bs / 4, ld4: rowStride / 4, packed: null };
+}
+
+/** A transposed B ([N, K] rows) bound in place for the NT kernel, or null. */
 function directNT(
   b: Strided,
   b0: number,
@@ -199,11 +218,8 @@ function directNT(
   n0: number,
   nn: number,
 ): BoundOperand | null {
-  if (b.rs !== 1 || b.cs % 4 !== 0 || kn % 4 !== 0 || (bn > 1 && b.bs % 4 !== 0)) return null;
   const e = extent(b, b0, bn, k0, kn, n0, nn);
-  const w = b.tensor.window(e.lo, e.count);
-  if (w.shift % 4 !== 0) return null;
-  return { window: w.window, off4: w.shift / 4, bs4: b.bs / 4, ld4: b.cs / 4, packed: null };
+  return kRowsInPlace(b, b.cs, b.rs, e.lo, e.count, bn, kn);
 }
 
 /** A[b0.., m0.., k0..] as vec4 rows along K: the tensor itself when aligned, else a packed copy. */
@@ -215,16 +231,12 @@ function operandA(
   mn: number,
   k0: number,
   kn: number,
-) {
+): BoundOperand {
   const e = extent(a, b0, bn, m0, mn, k0, kn);
-  const w = a.tensor.window(e.lo, e.count);
-  const aligned = a.cs === 1 && kn % 4 === 0 && a.rs % 4 === 0 && (bn === 1 || a.bs % 4 === 0) &&
-    w.shift % 4 === 0;
-  if (aligned) {
-    return { window: w.window, off4: w.shift / 4, bs4: a.bs / 4, ld4: a.rs / 4, packed: null };
-  }
+  const inPlace = kRowsInPlace(a, a.rs, a.cs, e.lo, e.count, bn, kn);
+  if (inPlace) return inPlace;
   const ld = Math.ceil(kn / 4) * 4;
-  const packed = pack(a, w, bn, mn, mn, kn, ld);
+  const packed = pack(a, a.tensor.window(e.lo, e.count), bn, mn, mn, kn, ld);
   return { window: packed.whole(), off4: 0, bs4: mn * ld / 4, ld4: ld / 4, packed };
 }
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { BufferPool } from "./buffer_pool.ts";
+import { BufferPool, roundBucket } from "./buffer_pool.ts";
 import { type Kernel, kernelSource, paramBytes } from "./kernel.ts";
 
 /** A contiguous byte range of a buffer, bound to one kernel binding. */
@@ -56,6 +56,7 @@ export class Gpu {
 
   readonly #pipelines = new Map<string, GPUComputePipeline>();
   readonly #errors: string[] = [];
+  readonly #staging = new Map<number, GPUBuffer[]>();
   readonly #pool: BufferPool;
   readonly #scopes: Set<Disposable>[] = [];
   #encoder: GPUCommandEncoder | null = null;
@@ -115,10 +116,12 @@ export class Gpu {
     this.#pool.give(buffer);
   }
 
-  /** Destroys every pooled buffer (memory held by live tensors stays). */
+  /** Destroys every pooled and staging buffer (memory held by live tensors stays). */
   trimPool(): void {
     this.flush();
     this.#pool.trim();
+    for (const list of this.#staging.values()) for (const b of list) b.destroy();
+    this.#staging.clear();
   }
 
   /** The compute pipeline of a kernel, built once per device. */
@@ -243,19 +246,30 @@ export class Gpu {
   /** Copies `bytes` bytes from a buffer back to the host (submits pending work first). */
   async readBytes(buffer: GPUBuffer, offset: number, bytes: number): Promise<ArrayBuffer> {
     this.#checkAlive("read");
-    const size = Math.ceil(bytes / 4) * 4;
-    const staging = this.device.createBuffer({
-      size,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
-    this.copy(buffer, offset, staging, 0, size);
-    this.flush();
-    await staging.mapAsync(GPUMapMode.READ);
-    this.throwIfFailed("read");
-    const out = staging.getMappedRange().slice(0, bytes);
-    staging.unmap();
-    staging.destroy();
-    return out;
+    const size = Math.max(4, Math.ceil(bytes / 4) * 4);
+    // Staging buffers are reused (a training step reads its loss, a decoding step its logits):
+    // one is taken off the free list for the duration of the read and put back unmapped.
+    const bucket = roundBucket(size);
+    const staging = this.#staging.get(bucket)?.pop() ??
+      this.device.createBuffer({
+        size: bucket,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      });
+    try {
+      this.copy(buffer, offset, staging, 0, size);
+      this.flush();
+      await staging.mapAsync(GPUMapMode.READ, 0, size);
+      this.throwIfFailed("read");
+      const out = staging.getMappedRange(0, size).slice(0, bytes);
+      staging.unmap();
+      const free = this.#staging.get(bucket) ?? [];
+      free.push(staging);
+      this.#staging.set(bucket, free);
+      return out;
+    } catch (e) {
+      staging.destroy();
+      throw e;
+    }
   }
 
   /** Waits until the device has finished all submitted work. */

@@ -80,3 +80,15 @@ Deno.test("a kernel that ignores one of its bindings still runs", async () => {
   assert.deepEqual([...await out.read()], [7]);
   gpu.device.destroy();
 });
+
+Deno.test("concurrent and repeated reads of same-sized tensors each return their own data", async () => {
+  const gpu = await acquireGpu();
+  const a = tensorFrom(gpu, [1, 2, 3], [3]);
+  const b = tensorFrom(gpu, [4, 5, 6], [3]);
+  const [x, y] = await Promise.all([a.read(), b.read()]);
+  assert.deepEqual([...x, ...y], [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual([...await a.read()], [1, 2, 3]);
+  gpu.trimPool();
+  assert.deepEqual([...await b.read()], [4, 5, 6]);
+  gpu.device.destroy();
+});

@@ -14,7 +14,7 @@ import type { LogitsProcessor } from "../model/sampling.ts";
 import { decode, encode, EOS_ID, padBatch } from "../model/tokenizer.ts";
 import { trainAll, trainLastBlocks } from "../strategies/freezing.ts";
 import { dataFile } from "./data_dir.ts";
-import { loadSonnets, type Sonnet } from "./sonnet_data.ts";
+import { loadSonnets, parseSonnets, type Sonnet } from "./sonnet_data.ts";
 import {
   newlineBoost,
   punctuationBoost,
@@ -182,13 +182,10 @@ export async function createSonnetTask(
       await writeSonnetFile(join(runDir, SONNET_OUTPUTS.dev), dev);
       await writeSonnetFile(join(runDir, SONNET_OUTPUTS.test), test);
       const { perplexity } = await sonnetPerplexity(model, goldSequences, config.batchSize);
-      const parsedDev = dev.map((s, i) => ({
-        number: s.number,
-        text: s.text,
-        lines: s.text.split("\n").map((l) => l.trim()).filter((l) => l !== ""),
-        line: i,
-      }));
-      const scores = scoreSonnets(parsedDev, gold.slice(0, parsedDev.length));
+      // Scored from the written file, exactly as `deno task eval` scores it.
+      const devFile = join(runDir, SONNET_OUTPUTS.dev);
+      const generated = parseSonnets(await Deno.readTextFile(devFile), devFile).sonnets;
+      const scores = scoreSonnets(generated, gold.slice(0, generated.length));
       return { dev_perplexity: perplexity, ...scores };
     },
   };

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { type GPT2Config, PRESETS } from "./config.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
@@ -24,7 +25,7 @@ export type DownloadableModel = typeof DOWNLOADABLE_MODELS[number];
 export const CHECKPOINT_FILES = ["config.json", "model.safetensors"] as const;
 
 /** A `fetch`-compatible function (tests pass a fake or point at a local server). */
-export type FetchLike = (url: string) => Promise<Response>;
+export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
 
 /** Progress of one download, reported as bytes arrive. */
 export interface DownloadProgress {
@@ -49,6 +50,10 @@ export interface DownloadOptions {
   progress?: boolean | ((p: DownloadProgress) => void);
   /** Name shown in progress reports (default: the destination's file name). */
   label?: string;
+  /** Request headers (e.g. `Authorization` for a gated model). */
+  headers?: Record<string, string>;
+  /** Lower-case hex SHA-256 the body must have; a mismatch leaves `dest` untouched. */
+  sha256?: string;
 }
 
 /** Options for {@linkcode resolveModelDir}. */
@@ -153,8 +158,9 @@ function progressReporter(option: DownloadOptions["progress"]) {
 
 /**
  * Downloads `url` to `dest` atomically (temporary file, then rename), checking the byte count
- * against Content-Length; returns the number of bytes written. Throws on an HTTP error status or
- * a short body, leaving `dest` untouched and no temporary file.
+ * against Content-Length and, when `options.sha256` is given, the body's SHA-256; returns the
+ * number of bytes written. Throws on an HTTP error status, a short body or a checksum mismatch,
+ * leaving `dest` untouched and no temporary file.
  *
  * @example
  * ```ts
@@ -169,7 +175,7 @@ export async function downloadFile(
   options: DownloadOptions = {},
 ): Promise<number> {
   const start = Date.now();
-  const res = await (options.fetch ?? fetch)(url);
+  const res = await (options.fetch ?? fetch)(url, { headers: options.headers });
   if (!res.ok || !res.body) {
     await res.body?.cancel();
     throw new Error(`GET ${url}: HTTP ${res.status} ${res.statusText}`.trimEnd());
@@ -181,14 +187,20 @@ export async function downloadFile(
   const file = options.label ?? dest.split(/[\\/]/).at(-1) ?? dest;
   const reporter = progressReporter(options.progress);
   let received = 0;
+  const hash = options.sha256 === undefined ? undefined : createHash("sha256");
   async function* chunks(): AsyncGenerator<Uint8Array> {
     for await (const chunk of body) {
       received += chunk.length;
+      hash?.update(chunk);
       reporter.update({ file, received, total, elapsedMs: Date.now() - start });
       yield chunk;
     }
     if (total !== undefined && received !== total) {
       throw new Error(`GET ${url}: received ${received} bytes, expected ${total} (Content-Length)`);
+    }
+    const digest = hash?.digest("hex");
+    if (digest !== undefined && digest !== options.sha256) {
+      throw new Error(`GET ${url}: SHA-256 ${digest}, expected ${options.sha256}`);
     }
   }
   try {

@@ -7,11 +7,13 @@
  */
 import { acquireGpu } from "../../kernels/gpu.ts";
 import { loadModel } from "../../model/load.ts";
+import { DOWNLOADABLE_MODELS } from "../../model/hub.ts";
+import { runCommand } from "./run_command.ts";
 import { createProgress } from "../engine/progress.ts";
 import { createRunDir, readRunConfig } from "../engine/run_dir.ts";
 import type { TrainingTask } from "../engine/task.ts";
 import { findTask } from "../registry.ts";
-import { HelpRequested, parseTrainArgs, type TrainConfig } from "../engine/train_config.ts";
+import { parseTrainArgs, type TrainConfig } from "../engine/train_config.ts";
 import { train, type TrainResult } from "../engine/trainer.ts";
 import type { GPT2 } from "../../model/gpt2.ts";
 
@@ -56,8 +58,9 @@ export async function runTraining(argv: string[], options: RunOptions = {}): Pro
   const model = await loadModel(config.model, {
     gpu,
     seed: config.seed,
+    revision: config.revision,
     configOverrides: { embdPdrop: dropout, attnPdrop: dropout, residPdrop: dropout },
-  });
+  }).catch((e) => Promise.reject(withOfflineHint(e, config)));
   const task = await createTask(config, model, log);
   const stepsPerEpoch = Math.max(1, Math.ceil(task.trainSize / config.batchSize));
   const totalSteps = Math.max(
@@ -97,16 +100,19 @@ export async function runTraining(argv: string[], options: RunOptions = {}): Pro
   }
 }
 
+/** Adds the offline command to a failure to find a hub model's weights. */
+function withOfflineHint(error: unknown, config: TrainConfig): unknown {
+  if (!(DOWNLOADABLE_MODELS as readonly string[]).includes(config.model)) return error;
+  return new Error(
+    `${(error as Error).message} To try the toolkit offline now, train the small random model ` +
+      `instead: deno task train --task=${config.task} --model=tiny`,
+    { cause: error },
+  );
+}
+
 if (import.meta.main) {
-  try {
-    const result = await runTraining(Deno.args);
-    Deno.exit(result.status === "interrupted" ? 130 : 0);
-  } catch (error) {
-    if (error instanceof HelpRequested) {
-      console.log(error.message);
-      Deno.exit(0);
-    }
-    console.error(`error: ${(error as Error).message}`);
-    Deno.exit(2);
-  }
+  await runCommand(Deno.args, null, async (argv) => {
+    const result = await runTraining(argv);
+    return result.status === "interrupted" ? 130 : 0;
+  });
 }

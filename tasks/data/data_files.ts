@@ -124,3 +124,16 @@ export function dataFileUrl(name: string, baseUrl = DEFAULT_DATA_BASE_URL): stri
   if (remotePath === null) return new URL(`./sonnets/${name}`, import.meta.url).href;
   return `${baseUrl.replace(/\/+$/, "")}/${remotePath}`;
 }
+
+/** The data files of each task, by `--task` name. */
+export const DATA_SETS: Readonly<Record<string, readonly string[]>> = {
+  sonnet: [
+    "sonnets.txt",
+    "sonnets_held_out_dev.txt",
+    "TRUE_sonnets_held_out_dev.txt",
+    "sonnets_held_out.txt",
+  ],
+  sst: ["ids-sst-train.csv", "ids-sst-dev.csv", "ids-sst-test-student.csv"],
+  cfimdb: ["ids-cfimdb-train.csv", "ids-cfimdb-dev.csv", "ids-cfimdb-test-student.csv"],
+  quora: ["quora-train.csv", "quora-dev.csv", "quora-test-student.csv"],
+};

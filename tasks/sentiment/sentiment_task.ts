@@ -31,6 +31,7 @@ import { predictClasses } from "../classification/predict.ts";
 import { meanCrossEntropy, reportMetrics } from "../classification/report.ts";
 import { formatLoadSummary } from "../data/csv.ts";
 import { dataFile } from "../data/data_dir.ts";
+import { ensureDataFiles } from "../data/data_fetch.ts";
 import {
   CFIMDB_NUM_CLASSES,
   loadSentiment,
@@ -207,6 +208,7 @@ export async function createSentimentTask(
   const spec = SENTIMENT_TASKS[task];
   const K = spec.numClasses;
   const maxLength = Math.min(config.maxLength ?? Infinity, model.config.nPositions);
+  await ensureDataFiles(config.dataDir, [spec.train, spec.dev, spec.test], { log });
   const train = (await load(config.dataDir, spec.train, true, K, log))
     .slice(0, config.limit ?? undefined);
   const dev = (await load(config.dataDir, spec.dev, true, K, log))

@@ -15,6 +15,7 @@
  */
 import { parseArgs } from "node:util";
 import { findTask, TASKS } from "../registry.ts";
+import { runCommand } from "./run_command.ts";
 
 /** The parsed `deno task eval` command line: the task and its files by flag name. */
 export type EvalArgs = { task: string } & Record<string, string>;
@@ -93,10 +94,5 @@ export async function runEval(
 }
 
 if (import.meta.main) {
-  try {
-    console.log(await runEval(Deno.args));
-  } catch (error) {
-    console.error(`error: ${(error as Error).message}`);
-    Deno.exit(2);
-  }
+  await runCommand(Deno.args, null, async (argv) => void console.log(await runEval(argv)));
 }

@@ -10,7 +10,7 @@ import { crossEntropy } from "../kernels/cross_entropy.ts";
 import type { ForwardOptions, GPT2, ModelInput } from "./gpt2.ts";
 
 /** Target id that {@link crossEntropy} ignores. */
-export const IGNORE_INDEX = -100;
+export const IGNORE_INDEX: number = -100;
 
 /**
  * Next-token targets for a batch: `ids[b, t+1]` where positions t and t+1 are real, else

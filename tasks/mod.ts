@@ -1,0 +1,41 @@
+/**
+ * The CS224N tasks and the training engine: data files (loaders, writers, download), the task
+ * registry, the trainer and its run folder, the classification pieces, one folder per task and
+ * `runTraining` (the `deno task train` command as a function).
+ *
+ * @example
+ * ```ts
+ * import { runTraining } from "./mod.ts";
+ * await runTraining(["--task=sonnet", "--model=tiny", "--max-steps=1", "--limit=2"]);
+ * ```
+ *
+ * @module
+ */
+
+export * from "./data/data_dir.ts";
+export * from "./data/data_files.ts";
+export * from "./data/data_fetch.ts";
+export * from "./data/csv.ts";
+export * from "./data/sentiment_data.ts";
+export * from "./data/paraphrase_data.ts";
+export * from "./data/sonnet_data.ts";
+export * from "./data/writers.ts";
+export * from "./engine/task.ts";
+export type { TaskDefaults } from "./engine/train_defaults.ts";
+export * from "./registry.ts";
+export * from "./engine/trainer.ts";
+export * from "./engine/train_config.ts";
+export * from "./engine/training_checkpoint.ts";
+export * from "./engine/run_dir.ts";
+export * from "./engine/progress.ts";
+export * from "./sonnet/sonnet_controls.ts";
+export * from "./sonnet/sonnet_task.ts";
+export * from "./classification/classifier_head.ts";
+export * from "./classification/predict.ts";
+export * from "./classification/report.ts";
+export * from "./classification/score_predictions.ts";
+export * from "./sentiment/sentiment.ts";
+export * from "./paraphrase/paraphrase.ts";
+export * from "./sonnet/sonnet.ts";
+export * from "./sentiment/sentiment_task.ts";
+export * from "./cli/train.ts";

@@ -16,7 +16,7 @@
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bundledDataFile } from "../tasks/data/data_dir.ts";
+import { bundledDataFile, testDataDir } from "../tasks/data/data_dir.ts";
 
 function isFile(path: string): boolean {
   try {
@@ -34,10 +34,7 @@ export function parityFixtureDir(): string {
 }
 
 /** Data directory for tests: `GPT2_DATA_DIR` when set, else the `shared/data` folder beside the repository. */
-export function testDataDir(): string {
-  return Deno.env.get("GPT2_DATA_DIR") ||
-    fileURLToPath(new URL("../../shared/data", import.meta.url));
-}
+export { testDataDir };
 
 /**
  * Path of data file `name` for a test: in {@linkcode testDataDir} when there, else the copy that

@@ -113,3 +113,23 @@ function missingMessage(path: string, what: string): string {
     `\`deno task data\` downloads them into the data cache, or point the toolkit at a folder ` +
     `holding them with --data-dir or the ${DATA_DIR_ENV} environment variable.`;
 }
+
+/**
+ * Data directory for tests: `GPT2_DATA_DIR` when set, else the `shared/data` folder beside the
+ * repository (CI clones the repository with `shared/` next to it). With {@linkcode dataFile} the
+ * sonnet files fall back to the shipped copies when that folder is absent.
+ *
+ * @deprecated Tests should use `tests/fixture.ts` (`testDataFile`, `testNeeds`), which skips a test
+ * whose file is missing instead of failing it.
+ *
+ * @example
+ * ```ts
+ * import { dataFile, testDataDir } from "./data_dir.ts";
+ * const sonnets = dataFile(testDataDir(), "sonnets.txt");
+ * ```
+ */
+export function testDataDir(): string {
+  const fromEnv = Deno.env.get(DATA_DIR_ENV);
+  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
+  return fileURLToPath(new URL("../../../shared/data/", import.meta.url));
+}

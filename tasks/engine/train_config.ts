@@ -105,7 +105,7 @@ const FLAGS: readonly Flag[] = [
   { name: "task", arg: "NAME", help: TASK_NAMES.join(" | ") + " (required)", parse: text, set: () => {}, show: () => null },
   { name: "strategy", arg: "NAME", help: "per task: see the table below", parse: text, set: () => {}, show: (c) => TASK_STRATEGIES[c.task][0] },
   { name: "model", arg: "gpt2|tiny|PATH", help: "preset name or HF checkpoint folder", parse: text, set: (c, v) => void (c.model = v as string), show: (c) => c.model },
-  { name: "revision", arg: "REV", help: "hub branch, tag or commit of --model (default main)", parse: text, set: (c, v) => void (c.revision = v as string), show: (c) => c.revision ?? "main" },
+  { name: "revision", arg: "REV", help: "hub branch, tag or commit of a named --model", parse: text, set: (c, v) => void (c.revision = v as string), show: (c) => c.revision ?? "main" },
   { name: "data-dir", arg: "DIR", help: "CS224N data files (else $GPT2_DATA_DIR, else the data cache)", parse: text, set: (c, v) => void (c.dataDir = v as string), show: (c) => c.dataDir },
   num("epochs", "epochs", int(1), "passes over the training data"),
   num("batch-size", "batchSize", int(1), "examples per optimizer step"),

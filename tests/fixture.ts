@@ -78,10 +78,11 @@ export function testNeeds(url: string): TestNeeds {
     data(...names) {
       const missing = names.filter((n) => testDataFile(n) === null);
       if (missing.length === 0) return { ignore: false };
-      return skip(
-        `${missing.join(", ")} (not in ${testDataDir()})`,
-        "run `deno task data --data-dir=DIR` and set GPT2_DATA_DIR=DIR",
-      );
+      const how = missing.some((n) => n.startsWith("quora-"))
+        ? "set GPT2_DATA_DIR to the project's shared data folder (these tests expect its Quora " +
+          "files, a re-split that `deno task data` does not fetch)"
+        : "run `deno task data --data-dir=DIR` and set GPT2_DATA_DIR=DIR";
+      return skip(`${missing.join(", ")} (not in ${testDataDir()})`, how);
     },
     parityFixture() {
       const dir = parityFixtureDir();

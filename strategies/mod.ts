@@ -16,3 +16,6 @@ export * from "./freezing.ts";
 export * from "./schedules.ts";
 export * from "./ulmfit.ts";
 export * from "./ulmfit_strategy.ts";
+export * from "./strategy.ts";
+export * from "./registry.ts";
+export * from "./freezing_strategies.ts";

@@ -16,7 +16,11 @@ import { perplexityFromNll } from "./perplexity.ts";
  *
  * @example
  * ```ts
+ * import { loadModel } from "../model/load.ts";
+ * const model = await loadModel("tiny"); // random weights
  * const { perplexity } = await modelPerplexity(model, [[464, 3290, 50256]], 8);
+ * console.log(perplexity > 1000); // true: a random model spreads its bets over 50,257 tokens
+ * model.dispose();
  * ```
  */
 export async function modelPerplexity(

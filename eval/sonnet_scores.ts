@@ -44,8 +44,9 @@ export interface SonnetScores {
  *
  * @example
  * ```ts
- * const scores = scoreSonnetFiles(generatedText, "gen.txt", goldText, "gold.txt");
- * console.log(scores.chrf);
+ * const text = "Sonnets\n\n1\nShall I compare thee to a summer's day?\nThou art more lovely.\n";
+ * const scores = scoreSonnetFiles(text, "gen.txt", text, "gold.txt");
+ * console.log(scores.chrf); // 100: the generated file is the gold
  * ```
  */
 export function scoreSonnetFiles(
@@ -97,7 +98,8 @@ const fixed = (v: number) => v.toFixed(4);
  *
  * @example
  * ```ts
- * console.log(formatSonnetScores(scoreSonnetFiles(gen, "gen.txt", gold, "gold.txt")));
+ * const text = "Sonnets\n\n1\nShall I compare thee to a summer's day?\nThou art more lovely.\n";
+ * console.log(formatSonnetScores(scoreSonnetFiles(text, "gen.txt", text, "gold.txt")));
  * // sonnets                    12
  * // chrf                       41.9700 …
  * ```

@@ -186,8 +186,11 @@ function causeChain(error: unknown): string {
  * @example
  * ```ts
  * import { downloadFile } from "./hub.ts";
- * const url = "https://huggingface.co/gpt2/resolve/main/config.json";
- * await downloadFile(url, "/tmp/config.json", { progress: false });
+ * // (a local server here; for the hub: https://huggingface.co/gpt2/resolve/main/config.json)
+ * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => new Response("{}"));
+ * const url = `http://127.0.0.1:${server.addr.port}/config.json`;
+ * console.log(await downloadFile(url, await Deno.makeTempFile(), { progress: false })); // 2 bytes
+ * await server.shutdown();
  * ```
  */
 export async function downloadFile(
@@ -275,8 +278,8 @@ function manualInstructions(name: string, dir: string, urls: Record<string, stri
  * @example
  * ```ts
  * import { resolveModelDir } from "./hub.ts";
- * const model = await resolveModelDir("gpt2");
- * if (model.kind === "checkpoint") console.log(model.dir);
+ * const model = await resolveModelDir("tiny"); // { kind: "random", … }: no weights anywhere
+ * if (model.kind === "checkpoint") console.log(model.dir); // for "gpt2": its folder, downloaded once
  * ```
  */
 export async function resolveModelDir(

@@ -5,8 +5,9 @@
  *
  * @example
  * ```ts
- * import { runTraining } from "./mod.ts";
- * await runTraining(["--task=sonnet", "--model=tiny", "--max-steps=1", "--limit=2"]);
+ * import { findTask, TASKS } from "./mod.ts";
+ * console.log(TASKS.map((t) => t.name)); // ["sonnet", "sst", "cfimdb", "quora"]
+ * console.log(findTask("sonnet").defaults.strategies.last4.lr); // 1e-5
  * ```
  *
  * @module

@@ -27,7 +27,10 @@ repositories on GitHub (raw.githubusercontent.com).`;
  * @example
  * ```ts
  * import { fetchData } from "./data.ts";
- * const paths = await fetchData(["--task=sst", "--data-dir=/tmp/cs224n"]);
+ * const dir = await Deno.makeTempDir();
+ * const paths = await fetchData(["--task=sonnet", `--data-dir=${dir}`]); // ships: no download
+ * console.log(paths.get("sonnets.txt")); // …/tasks/data/sonnets/sonnets.txt
+ * // --task=sst would download its three files into dir (from raw.githubusercontent.com)
  * ```
  */
 export async function fetchData(

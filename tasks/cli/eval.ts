@@ -82,7 +82,9 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
  *
  * @example
  * ```ts
- * console.log(await runEval(["--task=cfimdb", "--pred=out.csv", "--gold=ids-cfimdb-dev.csv"]));
+ * const gold = new URL("../data/sonnets/TRUE_sonnets_held_out_dev.txt", import.meta.url).pathname;
+ * console.log(await runEval(["--task=sonnet", `--generated=${gold}`, `--gold=${gold}`]));
+ * // or --task=cfimdb --pred=<predictions csv> --gold=ids-cfimdb-dev.csv
  * ```
  */
 export async function runEval(

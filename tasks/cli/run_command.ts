@@ -41,8 +41,10 @@ export function formatCommandError(error: unknown, debug: boolean): string {
  * 0); 0 after printing `help` (or a {@linkcode HelpRequested}'s text) for `--help`/`-h`; 2 after
  * printing {@linkcode formatCommandError} for any error.
  *
+ * Not run by the doc tests (`ignore`): it ends the process.
+ *
  * @example
- * ```ts
+ * ```ts ignore
  * import { runCommand } from "./run_command.ts";
  * await runCommand(Deno.args, "Usage: hello", () => console.log("hello"));
  * ```

@@ -39,7 +39,12 @@ export interface RunOptions {
  *
  * @example
  * ```ts
- * await runTraining(["--task=sonnet", "--model=tiny", "--max-steps=2"]);
+ * const out = await Deno.makeTempDir(); // the run folder
+ * const result = await runTraining([
+ *   "--task=sonnet", "--model=tiny", "--max-steps=1", "--limit=2", "--eval-limit=1",
+ *   "--max-new-tokens=4", `--out=${out}`,
+ * ], { log: () => {} });
+ * console.log(result.status, result.steps); // "completed" 1
  * ```
  */
 export async function runTraining(argv: string[], options: RunOptions = {}): Promise<TrainResult> {

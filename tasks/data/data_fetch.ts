@@ -65,7 +65,10 @@ export function manualDataInstructions(
  * @example
  * ```ts
  * import { ensureDataFiles } from "./data_fetch.ts";
- * const [train, dev] = await ensureDataFiles("/tmp/cs224n", ["ids-sst-train.csv", "ids-sst-dev.csv"]);
+ * const dir = await Deno.makeTempDir();
+ * const [sonnets] = await ensureDataFiles(dir, ["sonnets.txt"]); // the copy that ships
+ * console.log(sonnets);
+ * // ["ids-sst-train.csv", "ids-sst-dev.csv"] would be downloaded into dir on first use
  * ```
  */
 export async function ensureDataFiles(

@@ -172,7 +172,7 @@ const FLAGS: readonly Flag[] = [
  * ```ts
  * import { HelpRequested, parseTrainArgs } from "./train_config.ts";
  * try {
- *   parseTrainArgs(Deno.args);
+ *   parseTrainArgs(["--task=sonnet", "--help"]); // e.g. Deno.args
  * } catch (error) {
  *   if (!(error instanceof HelpRequested)) throw error;
  *   console.log(error.message); // then exit 0

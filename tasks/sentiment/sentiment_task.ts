@@ -142,7 +142,9 @@ async function load(
  * skipped counts), creates the head, and sets which parameters train.
  *
  * @example
- * ```ts
+ * Not run by the doc tests (`ignore`): it needs the SST files and trains for hours on a CPU.
+ *
+ * ```ts ignore
  * const config = parseTrainArgs(["--task=sst", "--strategy=ulmfit", "--model=tiny"]);
  * const model = await loadModel(config.model);
  * const task = await createSentimentTask(config, model);

@@ -156,7 +156,15 @@ Deno.test("runEval() scores files on disk for sentiment and sonnets", async () =
     assert.match(scores, /^sonnets +1$/m);
     assert.match(scores, /^chrf +100/m);
     for (
-      const key of ["distinct_1", "distinct_2", "rhyme_accuracy", "meter", "study_letter_rhyme"]
+      const key of [
+        "distinct_1_whole",
+        "rhyme_accuracy_whole",
+        "ten_syllable_share_whole",
+        "study_letter_rhyme",
+        "chrf_continuation",
+        "rhyme_accuracy_continuation",
+        "loose_iambic_share_continuation",
+      ]
     ) {
       assert.match(scores, new RegExp(`^${key} +\\d`, "m"), key);
     }

@@ -150,7 +150,7 @@ function replayWorstRatio(
   return worst;
 }
 
-Deno.test("the AdamW fixture's bounds tell per-parameter step counts and the betas apart", () => {
+Deno.test("adamwStepCpu() replays the fixture within the bounds only with per-parameter steps and its betas", () => {
   const exact = replayWorstRatio({});
   const global = replayWorstRatio({ globalStep: true });
   const swapped = replayWorstRatio({ betas: [fixture.betas[1], fixture.betas[0]] });

@@ -7,8 +7,9 @@
  * 2. every syllable with primary stress (digit 1) in a word of two or more syllables sits on an
  *    even position (2, 4, 6, 8, 10: the strong beats), or on position 1 (the initial inversion
  *    Shakespeare uses often: "Making a famine where abundance lies").
- * Monosyllables may sit anywhere (the dictionary stresses "thee" and "day" alike, and metre
- * promotes or demotes them by context), as may secondary (2) and unstressed (0) syllables. A word
+ * Within positions 1–10, monosyllables may sit anywhere (the dictionary stresses "thee" and
+ * "day" alike, and metre promotes or demotes them by context), as may secondary (2) and
+ * unstressed (0) syllables; an 11th syllable is held to rule 1 whatever its word. A word
  * missing from the dictionary contributes `heuristicSyllables` free syllables (any position,
  * including an 11th). Words are found as `lineWords` finds them (see `cmu.ts`).
  *

@@ -16,6 +16,8 @@ export * from "./distinct.ts";
 export * from "./rhyme.ts";
 export * from "./study_rhyme.ts";
 export * from "./meter.ts";
+export * from "./iambic.ts";
+export * from "./continuation.ts";
 export * from "./perplexity.ts";
 export * from "./study_perplexity.ts";
 export * from "./classification.ts";

@@ -22,7 +22,7 @@ export * from "./data/paraphrase_data.ts";
 export * from "./data/sonnet_data.ts";
 export * from "./data/writers.ts";
 export * from "./engine/task.ts";
-export type { TaskDefaults } from "./engine/train_defaults.ts";
+export type { StrategyDefaults, TaskDefaults } from "./engine/train_defaults.ts";
 export * from "./registry.ts";
 export * from "./engine/trainer.ts";
 export * from "./engine/train_config.ts";

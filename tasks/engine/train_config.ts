@@ -180,6 +180,7 @@ const FLAGS: readonly Flag[] = [
  * ```
  */
 export class HelpRequested extends Error {
+  /** An error whose message is the help text `text`. */
   constructor(text: string) {
     super(text);
     this.name = "HelpRequested";

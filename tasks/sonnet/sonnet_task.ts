@@ -42,9 +42,13 @@ export const SONNET_OUTPUTS = {
 
 /** A batch of whole sonnets, right-padded. */
 export interface SonnetBatch {
+  /** Token ids, (batch, seqLen) row-major, padded with EOS. */
   ids: Int32Array;
+  /** 1 for a real token, 0 for padding. */
   mask: Float32Array;
+  /** Sonnets in the batch. */
   batch: number;
+  /** Tokens per row. */
   seqLen: number;
 }
 

@@ -18,15 +18,16 @@ import { pathExists } from "../../model/path_exists.ts";
 import { join } from "node:path";
 import { writeTextAtomic } from "../data/writers.ts";
 
+/** The files of a run folder, by role. */
+export type RunFile = "config" | "metrics" | "summary" | "state";
+
 /** File names inside a run folder. */
-export const RUN_FILES: Readonly<Record<"config" | "metrics" | "summary" | "state", string>> =
-  Object
-    .freeze({
-      config: "config.json",
-      metrics: "metrics.jsonl",
-      summary: "summary.json",
-      state: "train_state.json",
-    });
+export const RUN_FILES: Readonly<Record<RunFile, string>> = Object.freeze({
+  config: "config.json",
+  metrics: "metrics.jsonl",
+  summary: "summary.json",
+  state: "train_state.json",
+});
 
 /** One metrics line: plain JSON values keyed by name (e.g. `{ epoch: 1, dev_accuracy: 0.5 }`). */
 export type MetricsRecord = Record<string, unknown>;

@@ -9,7 +9,8 @@
  * ```ts
  * import { testNeeds } from "./fixture.ts";
  * const needs = testNeeds(import.meta.url);
- * Deno.test("loadSentiment() reads SST", needs.data("ids-sst-train.csv"), () => {});
+ * console.log(needs.data("sonnets.txt")); // { ignore: false }: the sonnet files ship
+ * // in a test file: Deno.test("loadSentiment() reads SST", needs.data("ids-sst-train.csv"), fn)
  * ```
  *
  * @module

@@ -11,6 +11,7 @@
 import { parseArgs } from "node:util";
 import { isScheduleName, SCHEDULE_NAMES, type ScheduleName } from "../../strategies/schedules.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
+import { formatPooling, parsePooling } from "../classification/pooling_choice.ts";
 import { defaultConfig, TASK_NAMES, TASK_STRATEGIES, type TrainConfig } from "./train_defaults.ts";
 
 export {
@@ -100,6 +101,69 @@ function gen(
   };
 }
 
+type OptionKey =
+  | "poolMeanWeight"
+  | "dropoutSamples"
+  | "lowerLayerScale"
+  | "upperLayerScale"
+  | "headScale";
+
+/** A flag that sets a classification-head option (strategies with a head only). */
+function headOption(
+  name: string,
+  key: OptionKey,
+  parse: Parse,
+  help: string,
+  show: (c: TrainConfig) => string,
+): Flag {
+  return {
+    name,
+    arg: key === "poolMeanWeight" ? "NAME" : "N",
+    help,
+    parse,
+    set: (
+      c,
+      v,
+    ) => (c.hasHead
+      ? void (c.options[key] = v as number)
+      : "this strategy has no classification head"),
+    show: (c) => (c.hasHead ? show(c) : "no head"),
+  };
+}
+
+/** A flag that sets a text option; it applies where the strategy's row defines that option. */
+function textOption(
+  name: string,
+  key: "separator" | "preprocess",
+  parse: Parse,
+  help: string,
+): Flag {
+  return {
+    name,
+    arg: key === "separator" ? "TEXT" : "NAME",
+    help,
+    parse,
+    set: (
+      c,
+      v,
+    ) => (c.options[key] !== undefined
+      ? void ((c.options as Record<string, unknown>)[key] = v)
+      : `does not apply to --task=${c.task} --strategy=${c.strategy}`),
+    show: (c) => c.options[key] ?? "n/a",
+  };
+}
+
+const pooling: Parse = (raw) => parsePooling(raw);
+const scaleOf = (key: "lowerLayerScale" | "upperLayerScale" | "headScale") => (c: TrainConfig) =>
+  String(
+    c.options[key] ??
+      (["lowerLayerScale", "upperLayerScale", "headScale"].some((k) =>
+          c.options[k as OptionKey] !== undefined
+        )
+        ? 1
+        : "off"),
+  );
+
 // deno-fmt-ignore
 const FLAGS: readonly Flag[] = [
   { name: "task", arg: "NAME", help: TASK_NAMES.join(" | ") + " (required)", parse: text, set: () => {}, show: () => null },
@@ -113,6 +177,13 @@ const FLAGS: readonly Flag[] = [
   { ...num("dropout", "dropout", float(0, 1, false, true), "classification head dropout"), set: (c, v) => (c.hasHead ? void (c.dropout = v as number) : "this strategy has no classification head; use --model-dropout") },
   num("model-dropout", "modelDropout", float(0, 1, false, true), "GPT-2's embedding/attention/residual dropout"),
   num("label-smoothing", "labelSmoothing", float(0, 1, false, true), "cross-entropy label smoothing ε"),
+  headOption("pooling", "poolMeanWeight", pooling, "head input: last | mean | mixed:W (W × masked mean + (1 − W) × last token)", (c) => formatPooling(c.options.poolMeanWeight ?? 0)),
+  headOption("msd-samples", "dropoutSamples", int(1, 64), "multi-sample dropout: masks through the head, losses averaged", (c) => String(c.options.dropoutSamples ?? 1)),
+  headOption("lower-lr-scale", "lowerLayerScale", float(0, 100, true, false), "layer-wise lr: × for embeddings and the lower half of the blocks", scaleOf("lowerLayerScale")),
+  headOption("upper-lr-scale", "upperLayerScale", float(0, 100, true, false), "layer-wise lr: × for the upper half of the blocks and ln_f", scaleOf("upperLayerScale")),
+  headOption("head-lr-scale", "headScale", float(0, 100, true, false), "layer-wise lr: × for the classification head", scaleOf("headScale")),
+  textOption("preprocess", "preprocess", (raw) => { if (raw !== "cs224n" && raw !== "none") throw new Error("expected cs224n or none"); return raw; }, "question preprocessing: cs224n (lower-case, split . ? , ') | none"),
+  textOption("separator", "separator", text, "literal text between the two questions"),
   num("seed", "seed", int(0, 2 ** 32 - 1), "seed of data order, dropout, init and sampling"),
   num("max-steps", "maxSteps", int(0), "stop after this many optimizer steps (0: only evaluate and generate)"),
   num("limit", "limit", int(1), "use only the first N training examples", "all"),

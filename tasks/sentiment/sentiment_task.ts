@@ -17,16 +17,17 @@
  */
 import { join } from "node:path";
 import { classificationReport } from "../../eval/classification.ts";
-import { crossEntropy } from "../../kernels/cross_entropy.ts";
 import type { GPT2 } from "../../model/gpt2.ts";
 import { encode, padBatch } from "../../model/tokenizer.ts";
-import { freezeAll, trainAll } from "../../strategies/freezing.ts";
+import { freezeAll } from "../../strategies/freezing.ts";
 import { ulmfit } from "../../strategies/ulmfit_strategy.ts";
+import { type ClassifierHead, createClassifierHead } from "../classification/classifier_head.ts";
 import {
-  type ClassifierHead,
-  classify,
-  createClassifierHead,
-} from "../classification/classifier_head.ts";
+  classifierLoss,
+  type ClassifierSettings,
+  classifierSettings,
+  fullFineTuneGroups,
+} from "../classification/classifier_training.ts";
 import { predictClasses } from "../classification/predict.ts";
 import { meanCrossEntropy, reportMetrics } from "../classification/report.ts";
 import { formatLoadSummary } from "../data/csv.ts";
@@ -147,8 +148,15 @@ function applyStrategy(
   config: TrainConfig,
   model: GPT2,
   head: ClassifierHead,
+  settings: ClassifierSettings,
 ): { groups: TrainingTask["paramGroups"]; onEpochStart?: (epoch: number) => void } {
   const wd = config.weightDecay;
+  if (settings.layerScales !== null && config.trainable !== "all") {
+    throw new Error(
+      `--lower-lr-scale/--upper-lr-scale/--head-lr-scale: layer-wise rates need a strategy that ` +
+        `trains all of GPT-2, not ${config.task} --strategy=${config.strategy}`,
+    );
+  }
   const headGroup = {
     name: "head",
     params: [head.weight, head.bias],
@@ -156,14 +164,10 @@ function applyStrategy(
     weightDecay: wd,
   };
   switch (config.trainable) {
-    case "all":
-      trainAll(model);
-      return {
-        groups: () => [
-          { name: "gpt2", params: model.trainable(), lr: config.lr, weightDecay: wd },
-          headGroup,
-        ],
-      };
+    case "all": {
+      const groups = fullFineTuneGroups(model, head.params(), config.lr, wd, settings.layerScales);
+      return { groups: () => groups };
+    }
     case "head":
       freezeAll(model);
       return { groups: () => [headGroup] };
@@ -219,12 +223,14 @@ export async function createSentimentTask(
   );
   const headSeed = (Math.imul(config.seed, 2654435761) + 0x68656164) >>> 0;
   const head = createClassifierHead(model.gpu, model.config.nEmbd, K, { seed: headSeed });
-  const { groups, onEpochStart } = applyStrategy(config, model, head);
+  const settings = classifierSettings(config);
+  const { groups, onEpochStart } = applyStrategy(config, model, head, settings);
+  const pooling = { poolMeanWeight: settings.poolMeanWeight };
   const outputs = sentimentOutputs(task);
   const devGold = dev.map((e) => e.label!);
   let epoch = 0;
   const report = async () => {
-    const p = await predictClasses(model, head, devSequences, config.batchSize);
+    const p = await predictClasses(model, head, devSequences, config.batchSize, pooling);
     return { p, report: classificationReport(devGold, p.classes, K) };
   };
   return {
@@ -235,12 +241,7 @@ export async function createSentimentTask(
       return { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen, labels };
     },
     loss(batch, ctx) {
-      const logits = classify(model, head, batch, {
-        training: true,
-        seed: ctx.seed,
-        dropout: config.dropout,
-      });
-      const loss = crossEntropy(logits, batch.labels, { labelSmoothing: config.labelSmoothing });
+      const loss = classifierLoss(model, head, batch, batch.labels, settings, ctx.seed);
       return { loss, tokens: batch.mask.reduce((a, b) => a + b, 0) };
     },
     extraParams: () => head.params(),
@@ -265,6 +266,7 @@ export async function createSentimentTask(
         head,
         sentimentSequences(test, maxLength).sequences,
         config.batchSize,
+        pooling,
       );
       const rows = (examples: SentimentExample[], classes: number[]) =>
         examples.map((e, i) => ({ id: e.id, value: classes[i] }));

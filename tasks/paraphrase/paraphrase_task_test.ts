@@ -6,6 +6,7 @@ import { testGpu } from "../../kernels/testing.ts";
 import { loadModel } from "../../model/load.ts";
 import { dataFile, testDataDir } from "../data/data_dir.ts";
 import { parseTrainArgs } from "../engine/train_config.ts";
+import type { GPT2 } from "../../model/gpt2.ts";
 import { createParaphraseTask } from "./paraphrase_task.ts";
 
 const gpu = testGpu();
@@ -87,4 +88,29 @@ Deno.test("quora taskc recipe learns 16 pairs when trained a few dozen steps", a
   const r = await learn("taskc", ["--lr=1e-3", "--schedule=constant"], 20);
   assert.ok(r.last < 0.5 * r.first, `loss ${r.first} → ${r.last}: ${r.losses}`);
   assert.equal(r.accuracy, 1, `accuracy ${r.accuracy}`);
+});
+
+Deno.test("createParaphraseTask() throws naming the file when no pair of it is usable", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "quora-empty-" });
+  try {
+    const header = "\tid\tsentence1\tsentence2\tis_duplicate\n";
+    await Deno.writeTextFile(
+      join(dir, "quora-train.csv"),
+      header + "0\ta\tQ?\tR?\t\n1\tb\tQ?\tR?\tyes\n",
+    );
+    await Deno.writeTextFile(join(dir, "quora-dev.csv"), header + "0\tc\tQ?\tR?\t1.0\n");
+    const config = parseTrainArgs(["--task=quora", `--data-dir=${dir}`, `--out=${dir}`]);
+    const model = { config: { nPositions: 1024 } } as unknown as GPT2; // the data fails first
+    const log: string[] = [];
+    await assert.rejects(
+      createParaphraseTask(config, model, (m) => log.push(m)),
+      /quora-train\.csv: no usable question pairs/,
+    );
+    assert.match(
+      log[0],
+      /quora-train\.csv: loaded 0, skipped 2 \(line 2: missing label.*line 3: non-numeric label "yes"/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -30,8 +30,8 @@ export function isPreprocessName(name: string): name is PreprocessName {
  * them. JavaScript's `\s` differs (it lacks U+001C–U+001F and U+0085, and has U+FEFF), so the set
  * is spelled out.
  */
-// deno-lint-ignore no-control-regex -- U+001C–U+001F are whitespace to Python's split()
 const PYTHON_WHITESPACE =
+  // deno-lint-ignore no-control-regex -- U+001C–U+001F are whitespace to Python's split()
   /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
 
 /** The punctuation CS224N separates from the word before it, in the order it does. */

@@ -13,7 +13,7 @@
  */
 
 /** The three multipliers of the base learning rate. */
-export interface LayerwiseScales {
+export interface LayerRateScales {
   /** Lower half of the blocks and the embeddings (the study: 0.5). */
   lower: number;
   /** Upper half of the blocks and the final LayerNorm (1). */
@@ -23,7 +23,7 @@ export interface LayerwiseScales {
 }
 
 /** The study's Task C multipliers. */
-export const TASK_C_SCALES: Readonly<LayerwiseScales> = Object.freeze({
+export const TASK_C_SCALES: Readonly<LayerRateScales> = Object.freeze({
   lower: 0.5,
   upper: 1,
   head: 2,
@@ -32,7 +32,7 @@ export const TASK_C_SCALES: Readonly<LayerwiseScales> = Object.freeze({
 /** One parameter group: its name, its multiplier of the base rate, and its parameter names. */
 export interface RateGroup {
   /** `lower`, `upper` or `head`. */
-  name: keyof LayerwiseScales;
+  name: keyof LayerRateScales;
   /** Multiplier of the base learning rate. */
   scale: number;
   /** Parameter names in the order given. */
@@ -62,7 +62,7 @@ export function layerwiseRateGroups(
   modelNames: readonly string[],
   headNames: readonly string[],
   nLayer: number,
-  scales: LayerwiseScales,
+  scales: LayerRateScales,
 ): RateGroup[] {
   for (const key of ["lower", "upper", "head"] as const) {
     if (!(scales[key] > 0 && Number.isFinite(scales[key]))) {

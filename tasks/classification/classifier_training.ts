@@ -11,7 +11,7 @@ import type { ParamGroup } from "../../kernels/adamw.ts";
 import type { Tensor } from "../../kernels/tensor.ts";
 import type { GPT2, ModelInput } from "../../model/gpt2.ts";
 import { trainAll } from "../../strategies/freezing.ts";
-import { layerwiseRateGroups, type LayerwiseScales } from "../../strategies/layerwise_rates.ts";
+import { type LayerRateScales, layerwiseRateGroups } from "../../strategies/layerwise_rates.ts";
 import type { TrainConfig } from "../engine/train_config.ts";
 import { type ClassifierHead, pooledHidden } from "./classifier_head.ts";
 import { multiSampleDropoutLoss } from "./multi_sample_dropout.ts";
@@ -27,7 +27,7 @@ export interface ClassifierSettings {
   /** Cross-entropy label smoothing ε. */
   labelSmoothing: number;
   /** Layer-wise rate multipliers, or null for one rate everywhere. */
-  layerScales: LayerwiseScales | null;
+  layerScales: LayerRateScales | null;
 }
 
 /**
@@ -96,7 +96,7 @@ export function fullFineTuneGroups(
   headParams: Map<string, Tensor>,
   lr: number,
   weightDecay: number,
-  layerScales: LayerwiseScales | null,
+  layerScales: LayerRateScales | null,
 ): ParamGroup[] {
   trainAll(model);
   if (layerScales === null) {

@@ -79,8 +79,9 @@ Deno.test("quora linear framing learns 16 pairs when trained a few dozen steps",
 });
 
 Deno.test("quora cloze framing learns 16 pairs when trained a few dozen steps", async () => {
-  const r = await learn("cloze", ["--lr=1e-3"], 20);
-  assert.ok(r.last < 0.2 * r.first, `loss ${r.first} → ${r.last}: ${r.losses}`);
+  // full-vocabulary cross-entropy starts near ln 50257 ≈ 10.8; ranking yes/no needs far less
+  const r = await learn("cloze", ["--lr=2e-3"], 16);
+  assert.ok(r.last < 0.5 * r.first, `loss ${r.first} → ${r.last}: ${r.losses}`);
   assert.equal(r.accuracy, 1, `accuracy ${r.accuracy}`);
 });
 

@@ -3,7 +3,9 @@
  * each sentence (cut to `--max-length` tokens, else the model's context; the first tokens are
  * kept), the classification head classifies its last real token, cross-entropy trains it.
  * Strategies: `full` (everything trains), `last-linear` (GPT-2 frozen, the head trains) and
- * `ulmfit` (discriminative rates, gradual unfreezing; the slanted schedule is the run's).
+ * `ulmfit` (discriminative rates, gradual unfreezing; the slanted schedule is the run's). The
+ * classification options shared with paraphrase (`classifier_training.ts`: `--pooling`,
+ * `--msd-samples`, layer-wise rates with `full`) apply here too.
  *
  * Outputs in the run folder: CS224N's prediction files `<task>-dev-out.csv` and
  * `<task>-test-out.csv` (`id,Predicted_Sentiment`, every test row), the best checkpoint's full

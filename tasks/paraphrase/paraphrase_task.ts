@@ -176,6 +176,72 @@ function makeFraming(config: TrainConfig, model: GPT2): Framing {
   };
 }
 
+/** The pairs of a run, preprocessed, limited and tokenized in the row's framing. */
+interface PairData {
+  train: ParaphraseExample[];
+  dev: ParaphraseExample[];
+  trainSequences: number[][];
+  devSequences: number[][];
+  /** Tokenizes more pairs the same way (the test file). */
+  tokenize(pairs: readonly ParaphraseExample[]): number[][];
+  /** The preprocessing of the questions. */
+  clean: (s: string) => string;
+}
+
+/** Loads train and dev (logging counts, skipped rows and cut pairs) and tokenizes them. */
+async function loadPairData(
+  config: TrainConfig,
+  maxLength: number,
+  log: (m: string) => void,
+): Promise<PairData> {
+  const dir = config.dataDir;
+  const clean = preprocessor(config.options.preprocess ?? "cs224n");
+  const separator = config.options.separator ?? "[SEP]";
+  const cloze = config.options.framing === "cloze";
+  const template: PairTemplate = cloze ? clozePrompt : (a, b) => linearPairText(a, b, separator);
+  const train = (await loadPairs(dataFile(dir, QUORA_FILES.train), true, clean, log))
+    .slice(0, config.limit ?? undefined);
+  const dev = (await loadPairs(dataFile(dir, QUORA_FILES.dev), true, clean, log))
+    .slice(0, config.evalLimit ?? undefined);
+  const { sequences, cut } = pairSequences(train, template, maxLength);
+  log(
+    `quora (${cloze ? "cloze" : "linear"} framing): ${train.length} train, ${dev.length} dev ` +
+      `pairs; up to ${maxLength} tokens (${cut} train pairs cut)`,
+  );
+  const tokenize = (pairs: readonly ParaphraseExample[]) =>
+    pairSequences(pairs, template, maxLength).sequences;
+  return { train, dev, trainSequences: sequences, devSequences: tokenize(dev), tokenize, clean };
+}
+
+const PREDICTION_HEADER = "Predicted_Is_Paraphrase";
+
+/** `id,Predicted_Is_Paraphrase` rows of pairs and their predicted classes. */
+function predictionRows(pairs: readonly ParaphraseExample[], classes: readonly number[]) {
+  return pairs.map((e, i) => ({ id: e.id, value: classes[i] }));
+}
+
+/**
+ * Writes the test predictions when the data folder has CS224N's test file, else logs that it
+ * writes none.
+ */
+async function writeTestPredictions(
+  config: TrainConfig,
+  data: PairData,
+  framing: Framing,
+  runDir: string,
+  log: (m: string) => void,
+): Promise<void> {
+  const testPath = join(config.dataDir, QUORA_FILES.test);
+  if (!(await isFile(testPath))) {
+    log(`quora: ${testPath} not found: no test predictions written`);
+    return;
+  }
+  const test = await loadPairs(testPath, false, data.clean, log);
+  const { classes } = await framing.predict(data.tokenize(test));
+  const path = join(runDir, QUORA_OUTPUTS.test);
+  await writePredictionsCsv(path, PREDICTION_HEADER, predictionRows(test, classes), "csv");
+}
+
 /**
  * Builds the `quora` task for a run (see the module doc): loads and preprocesses the pairs
  * (logging loaded and skipped counts), tokenizes them in the row's framing, and sets up the
@@ -194,40 +260,22 @@ export async function createParaphraseTask(
   model: GPT2,
   log: (message: string) => void = (m) => console.error(m),
 ): Promise<TrainingTask<PairBatch>> {
-  const dir = config.dataDir;
-  const clean = preprocessor(config.options.preprocess ?? "cs224n");
-  const separator = config.options.separator ?? "[SEP]";
-  const cloze = config.options.framing === "cloze";
-  const template: PairTemplate = cloze ? clozePrompt : (a, b) => linearPairText(a, b, separator);
   const maxLength = Math.min(config.maxLength ?? Infinity, model.config.nPositions);
-  const train = (await loadPairs(dataFile(dir, QUORA_FILES.train), true, clean, log))
-    .slice(0, config.limit ?? undefined);
-  const dev = (await loadPairs(dataFile(dir, QUORA_FILES.dev), true, clean, log))
-    .slice(0, config.evalLimit ?? undefined);
-  const { sequences, cut } = pairSequences(train, template, maxLength);
-  const devSequences = pairSequences(dev, template, maxLength).sequences;
-  log(
-    `quora (${cloze ? "cloze" : "linear"} framing): ${train.length} train, ${dev.length} dev ` +
-      `pairs; up to ${maxLength} tokens (${cut} train pairs cut)`,
-  );
+  const data = await loadPairData(config, maxLength, log);
+  const { train, dev, trainSequences } = data;
   const framing = makeFraming(config, model);
   const devGold = dev.map((e) => e.label!);
   let epoch = 0;
   const report = async () => {
-    const p = await framing.predict(devSequences);
+    const p = await framing.predict(data.devSequences);
     const r = classificationReport(devGold, p.classes, 2);
-    return {
-      p,
-      r,
-      metrics: { ...paraphraseMetrics(r), dev_loss: meanCrossEntropy(p.logits, devGold) },
-    };
+    const metrics = { ...paraphraseMetrics(r), dev_loss: meanCrossEntropy(p.logits, devGold) };
+    return { p, r, metrics };
   };
-  const rows = (pairs: readonly ParaphraseExample[], classes: number[]) =>
-    pairs.map((e, i) => ({ id: e.id, value: classes[i] }));
   return {
-    trainSize: sequences.length,
+    trainSize: trainSequences.length,
     makeBatch(indices) {
-      const b = padBatch(indices.map((i) => sequences[i]));
+      const b = padBatch(indices.map((i) => trainSequences[i]));
       const labels = indices.map((i) => train[i].label!);
       return { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen, labels };
     },
@@ -242,38 +290,15 @@ export async function createParaphraseTask(
     },
     async evaluate() {
       const { r, metrics } = await report();
-      const line = { epoch: epoch + 1, examples: dev.length, ...r };
-      await Deno.writeTextFile(
-        join(config.out, QUORA_OUTPUTS.reports),
-        JSON.stringify(line) + "\n",
-        {
-          append: true,
-        },
-      );
+      const line = JSON.stringify({ epoch: epoch + 1, examples: dev.length, ...r }) + "\n";
+      await Deno.writeTextFile(join(config.out, QUORA_OUTPUTS.reports), line, { append: true });
       return metrics;
     },
     async finish(runDir) {
       const { p, r, metrics } = await report();
-      const header = "Predicted_Is_Paraphrase";
-      await writePredictionsCsv(
-        join(runDir, QUORA_OUTPUTS.dev),
-        header,
-        rows(dev, p.classes),
-        "csv",
-      );
-      const testPath = join(dir, QUORA_FILES.test);
-      if (await isFile(testPath)) {
-        const test = await loadPairs(testPath, false, clean, log);
-        const testPred = await framing.predict(pairSequences(test, template, maxLength).sequences);
-        await writePredictionsCsv(
-          join(runDir, QUORA_OUTPUTS.test),
-          header,
-          rows(test, testPred.classes),
-          "csv",
-        );
-      } else {
-        log(`quora: ${testPath} not found: no test predictions written`);
-      }
+      const devPath = join(runDir, QUORA_OUTPUTS.dev);
+      await writePredictionsCsv(devPath, PREDICTION_HEADER, predictionRows(dev, p.classes), "csv");
+      await writeTestPredictions(config, data, framing, runDir, log);
       const full = { task: "quora", examples: dev.length, numClasses: 2, ...r };
       await writeTextAtomic(
         join(runDir, QUORA_OUTPUTS.report),

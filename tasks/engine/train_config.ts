@@ -101,12 +101,8 @@ function gen(
   };
 }
 
-type OptionKey =
-  | "poolMeanWeight"
-  | "dropoutSamples"
-  | "lowerLayerScale"
-  | "upperLayerScale"
-  | "headScale";
+const SCALE_KEYS = ["lowerLayerScale", "upperLayerScale", "headScale"] as const;
+type OptionKey = "poolMeanWeight" | "dropoutSamples" | typeof SCALE_KEYS[number];
 
 /** A flag that sets a classification-head option (strategies with a head only). */
 function headOption(
@@ -116,19 +112,12 @@ function headOption(
   help: string,
   show: (c: TrainConfig) => string,
 ): Flag {
-  return {
-    name,
-    arg: key === "poolMeanWeight" ? "NAME" : "N",
-    help,
-    parse,
-    set: (
-      c,
-      v,
-    ) => (c.hasHead
-      ? void (c.options[key] = v as number)
-      : "this strategy has no classification head"),
-    show: (c) => (c.hasHead ? show(c) : "no head"),
+  const set = (c: TrainConfig, v: number | string) => {
+    if (!c.hasHead) return "this strategy has no classification head";
+    c.options[key] = v as number;
   };
+  const arg = key === "poolMeanWeight" ? "NAME" : "N";
+  return { name, arg, help, parse, set, show: (c) => (c.hasHead ? show(c) : "no head") };
 }
 
 /** A flag that sets a text option; it applies where the strategy's row defines that option. */
@@ -138,31 +127,21 @@ function textOption(
   parse: Parse,
   help: string,
 ): Flag {
-  return {
-    name,
-    arg: key === "separator" ? "TEXT" : "NAME",
-    help,
-    parse,
-    set: (
-      c,
-      v,
-    ) => (c.options[key] !== undefined
-      ? void ((c.options as Record<string, unknown>)[key] = v)
-      : `does not apply to --task=${c.task} --strategy=${c.strategy}`),
-    show: (c) => c.options[key] ?? "n/a",
+  const set = (c: TrainConfig, v: number | string) => {
+    if (c.options[key] === undefined) {
+      return `does not apply to --task=${c.task} --strategy=${c.strategy}`;
+    }
+    (c.options as Record<string, unknown>)[key] = v;
   };
+  const arg = key === "separator" ? "TEXT" : "NAME";
+  return { name, arg, help, parse, set, show: (c) => c.options[key] ?? "n/a" };
 }
 
 const pooling: Parse = (raw) => parsePooling(raw);
-const scaleOf = (key: "lowerLayerScale" | "upperLayerScale" | "headScale") => (c: TrainConfig) =>
-  String(
-    c.options[key] ??
-      (["lowerLayerScale", "upperLayerScale", "headScale"].some((k) =>
-          c.options[k as OptionKey] !== undefined
-        )
-        ? 1
-        : "off"),
-  );
+
+/** The default a layer-wise scale flag shows: "off" unless the row sets a scale (others are 1). */
+const scaleOf = (key: typeof SCALE_KEYS[number]) => (c: TrainConfig) =>
+  SCALE_KEYS.some((k) => c.options[k] !== undefined) ? String(c.options[key] ?? 1) : "off";
 
 // deno-fmt-ignore
 const FLAGS: readonly Flag[] = [

@@ -86,7 +86,10 @@ Deno.test("quora cloze framing learns 16 pairs when trained a few dozen steps", 
 });
 
 Deno.test("quora taskc recipe learns 16 pairs when trained a few dozen steps", async () => {
-  const r = await learn("taskc", ["--lr=1e-3", "--schedule=constant"], 20);
+  // this loop applies no schedule: the recipe's other parts (mixed pooling, 3 dropout samples at
+  // 0.2, label smoothing 0.1, layer-wise rates 0.5/1/2) all act
+  // (smoothing 0.1 over 2 classes floors the loss at the entropy of (0.95, 0.05) ≈ 0.199)
+  const r = await learn("taskc", ["--lr=1e-3"], 20);
   assert.ok(r.last < 0.5 * r.first, `loss ${r.first} → ${r.last}: ${r.losses}`);
   assert.equal(r.accuracy, 1, `accuracy ${r.accuracy}`);
 });

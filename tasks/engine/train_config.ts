@@ -9,8 +9,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { isScheduleName, SCHEDULE_NAMES, type ScheduleName } from "../strategies/schedules.ts";
-import { resolveDataDir } from "./data_dir.ts";
+import { isScheduleName, SCHEDULE_NAMES, type ScheduleName } from "../../strategies/schedules.ts";
+import { resolveDataDir } from "../data/data_dir.ts";
 import { defaultConfig, TASK_NAMES, TASK_STRATEGIES, type TrainConfig } from "./train_defaults.ts";
 
 export {

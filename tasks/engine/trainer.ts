@@ -7,13 +7,13 @@
  * @module
  */
 import { join } from "node:path";
-import { AdamW } from "../kernels/adamw.ts";
-import { backward, zeroGrad } from "../kernels/autograd.ts";
-import { clipGradNorm } from "../kernels/clip.ts";
-import { assertFiniteLoss } from "../kernels/cross_entropy.ts";
-import type { GPT2 } from "../model/gpt2.ts";
-import { seededRandom } from "../model/sampling.ts";
-import { makeSchedule } from "../strategies/schedules.ts";
+import { AdamW } from "../../kernels/adamw.ts";
+import { backward, zeroGrad } from "../../kernels/autograd.ts";
+import { clipGradNorm } from "../../kernels/clip.ts";
+import { assertFiniteLoss } from "../../kernels/cross_entropy.ts";
+import type { GPT2 } from "../../model/gpt2.ts";
+import { seededRandom } from "../../model/sampling.ts";
+import { makeSchedule } from "../../strategies/schedules.ts";
 import type { ProgressReporter } from "./progress.ts";
 import { appendMetrics, writeSummary } from "./run_dir.ts";
 import type { TrainingTask } from "./task.ts";

@@ -32,11 +32,11 @@ export interface CellProcessOptions {
   interrupt: { requested: boolean };
   /** Receives each line of the child's output (default: none). */
   echo?: (line: string) => void;
-  /** The train command's module (default: `../train_cli.ts` beside this folder). */
+  /** The train command's module (default: `../cli/train.ts` beside this folder). */
   trainCli?: string;
 }
 
-const TRAIN_CLI = new URL("../train_cli.ts", import.meta.url).href;
+const TRAIN_CLI = new URL("../cli/train.ts", import.meta.url).href;
 const PERMISSIONS = ["--allow-read", "--allow-write", "--allow-env", "--allow-net"];
 
 /**

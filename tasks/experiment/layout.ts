@@ -16,7 +16,7 @@
  */
 import { join } from "node:path";
 import { pathExists } from "../../model/path_exists.ts";
-import { writeTextAtomic } from "../writers.ts";
+import { writeTextAtomic } from "../data/writers.ts";
 import type { Plan } from "./plan.ts";
 
 /** File names inside an experiment folder and its cells. */

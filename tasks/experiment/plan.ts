@@ -24,7 +24,7 @@
  *
  * @module
  */
-import { parseTrainArgs, TASK_NAMES, TASK_STRATEGIES } from "../train_config.ts";
+import { parseTrainArgs, TASK_NAMES, TASK_STRATEGIES } from "../engine/train_config.ts";
 
 /** One arm: a strategy and its flag overrides. */
 export interface Arm {

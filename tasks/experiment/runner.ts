@@ -9,7 +9,7 @@
  * @module
  */
 import { join } from "node:path";
-import { formatDuration } from "../progress.ts";
+import { formatDuration } from "../engine/progress.ts";
 import { cellArgs, type CellOutcome, runCellProcess } from "./cell_process.ts";
 import {
   type Cell,

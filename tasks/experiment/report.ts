@@ -49,8 +49,7 @@ export async function writeReport(
   const wanted = new Set(
     doc.sections.map((s) => s.chart).filter((k): k is ChartKind => k !== undefined),
   );
-  const curveLabel = data.view.metrics.find((m) => m.key === data.view.curveMetric)?.label ??
-    data.view.curveMetric;
+  const curveSpec = data.view.metrics.find((m) => m.key === data.view.curveMetric);
   if (wanted.has("intervals")) {
     charts.intervals = await renderSvg(metricIntervalsSpec(analysis.armMetrics, analysis.floor));
   }

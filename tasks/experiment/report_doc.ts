@@ -309,7 +309,7 @@ export function buildReportDoc(data: ExperimentData, a: Analysis): ReportDoc {
   if (a.exampleComparisons.length > 0) {
     sections.push(section("example-tests", "Arms compared over dev examples, per seed", {
       intro: [
-        "Paired bootstrap over dev examples (the same resampled examples for both arms, 95% percentile interval) and McNemar's exact test (b: A right and B wrong; c: the reverse).",
+        "Paired bootstrap over dev examples (the same resampled examples for both arms, 95% percentile interval) and McNemar's exact test (b: A right and B wrong; c: the reverse), on the dev predictions of each selected checkpoint.",
       ],
       tables: [{ table: exampleTestsTable(a) }],
     }));

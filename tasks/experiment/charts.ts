@@ -127,7 +127,7 @@ function intervalPanel(rows: ArmMetric[], floor: number | undefined): VegaLiteSp
     what: "study (one run)",
   }));
   const y = { field: "arm", type: "nominal", title: null, sort: rows.map((r) => r.arm) };
-  const x = { type: "quantitative", title, scale: { zero: false } };
+  const x = { type: "quantitative", title: null, scale: { zero: false } };
   const layer: VegaLiteSpec[] = [
     {
       data: { values: summary },

@@ -53,7 +53,12 @@ function curvePanel(
     high: (p.mean + p.sd) * scale,
     seeds: p.n,
   }));
-  const x = { field: "epoch", type: "quantitative", title: "epoch", axis: { tickMinStep: 1 } };
+  const x = {
+    field: "epoch",
+    type: "quantitative",
+    title: "epoch",
+    axis: { tickMinStep: 1, format: "d" },
+  };
   return {
     title,
     width: 320,

@@ -20,7 +20,15 @@ import { writeTextAtomic } from "../data/writers.ts";
 import type { Plan } from "./plan.ts";
 
 /** File names inside an experiment folder and its cells. */
-export const EXPERIMENT_FILES = Object.freeze({
+export const EXPERIMENT_FILES: Readonly<{
+  plan: string;
+  log: string;
+  cell: string;
+  summary: string;
+  checkpointState: string;
+  reportMd: string;
+  reportHtml: string;
+}> = Object.freeze({
   plan: "experiment.json",
   log: "train.log",
   cell: "cell.json",

@@ -3,7 +3,7 @@
  *
  * ```sh
  * deno task experiment --task=sst --arms=full,last-linear --seeds=3 [train flags…]
- * deno task experiment --plan tasks/experiment/plans/sst.json [--seeds=5] [train flags…]
+ * deno task experiment --plan tasks/experiment/plans/sst.json [--only=full,ulmfit] [--seeds=5] [train flags…]
  * ```
  *
  * Any other `--flag=value` is a train flag for every cell (an arm's own flag wins). Ctrl-C lets
@@ -25,6 +25,8 @@ export interface ExperimentArgs {
   task?: string;
   /** `--arms=a,b` (strategies). */
   arms?: string;
+  /** `--only=a,b`: a subset of the plan's arms. */
+  only?: string;
   /** `--seeds=N` or `--seeds=a,b,c`. */
   seeds?: string;
   /** `--out=DIR`. */
@@ -44,6 +46,7 @@ export const EXPERIMENT_USAGE = `Usage:
 
   --plan FILE      a plan (JSON): task, named arms with flag overrides, the study's numbers
                    (tasks/experiment/plans/ holds the study's tables)
+  --only A,B       with --plan: only these arms of the plan
   --task, --arms   a plan of the named strategies, without overrides
   --seeds          a count (seeds 11711, 11712, …; default 3, or the plan's) or a list
   --out DIR        the experiment folder (default runs/experiment-<plan name>)
@@ -55,7 +58,7 @@ resumes from its checkpoint. The report (report.md, report.html) is written at t
 deno task report DIR writes it again.
 `;
 
-const OWN = new Set(["plan", "task", "arms", "seeds", "out"]);
+const OWN = new Set(["plan", "task", "arms", "only", "seeds", "out"]);
 
 /**
  * Splits the command line into the experiment's options and train flags (`--name=value` or
@@ -103,11 +106,12 @@ export function parseExperimentArgs(argv: readonly string[]): ExperimentArgs {
  * ```
  */
 export async function resolvePlan(args: ExperimentArgs): Promise<Plan> {
-  const overrides = { seeds: args.seeds, flags: args.trainFlags, task: args.task };
+  const overrides = { seeds: args.seeds, flags: args.trainFlags, task: args.task, only: args.only };
   if (args.plan !== undefined && args.arms !== undefined) {
     throw new Error("experiment: give --plan FILE or --task with --arms, not both");
   }
   if (args.plan !== undefined) return await loadPlan(args.plan, overrides);
+  if (args.only !== undefined) throw new Error("experiment: --only selects arms of a --plan");
   if (args.arms === undefined || args.task === undefined) {
     throw new Error("experiment: give --plan FILE, or --task=NAME with --arms=a,b (see --help)");
   }

@@ -179,6 +179,26 @@ export interface PlanOverrides {
   flags?: string[];
   /** `--task` from the command line: must match the plan's. */
   task?: string;
+  /** `--only=a,b`: run only these arms of the plan (names). */
+  only?: string;
+}
+
+/** The plan's arms named in `only` (a comma list), in plan order; throws naming an unknown one. */
+function selectArms(arms: unknown[], only: string, source: string): unknown[] {
+  const names = arms.map((a) => {
+    const r = a as Record<string, unknown> | null;
+    return String(r?.name ?? r?.strategy);
+  });
+  const wanted = only.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  for (const w of wanted) {
+    if (!names.includes(w)) {
+      throw new Error(`--only: plan ${source} has no arm ${w} (its arms: ${names.join(", ")})`);
+    }
+  }
+  if (wanted.length === 0) {
+    throw new Error(`--only: expected a comma list of arm names, got "${only}"`);
+  }
+  return arms.filter((_, i) => wanted.includes(names[i]));
 }
 
 function checkTask(task: unknown, where: string): string {
@@ -217,7 +237,10 @@ export function planFromJson(json: unknown, source: string, overrides: PlanOverr
   if (!Array.isArray(raw.arms) || raw.arms.length === 0) {
     throw new Error(`plan ${source}: "arms" must be a non-empty list`);
   }
-  const armTasks = raw.arms.map((a, i) => {
+  const rawArms = overrides.only === undefined
+    ? raw.arms
+    : selectArms(raw.arms, overrides.only, source);
+  const armTasks = rawArms.map((a, i) => {
     const t = (a as Record<string, unknown> | null)?.task;
     const name = (a as Record<string, unknown> | null)?.name ?? `#${i + 1}`;
     return { name: String(name), task: t === undefined ? raw.task : t };
@@ -238,7 +261,7 @@ export function planFromJson(json: unknown, source: string, overrides: PlanOverr
   const cliFlags = overrides.flags ?? [];
   const study = raw.study as Record<string, unknown> | undefined;
   const names = new Set<string>();
-  const arms: Arm[] = raw.arms.map((a, i) => {
+  const arms: Arm[] = rawArms.map((a, i) => {
     const at = `plan ${source}: arm ${i + 1}`;
     if (typeof a !== "object" || a === null || Array.isArray(a)) {
       throw new Error(`${at}: not an object`);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { TASK_STRATEGIES } from "../engine/train_config.ts";
 import { FIRST_SEED, loadPlan, parseSeeds, planFromArms, planFromJson } from "./plan.ts";
 
 const sst = (arms: unknown[], extra: Record<string, unknown> = {}) => ({
@@ -125,18 +126,46 @@ Deno.test("parseSeeds() takes a count or a list and names the flag otherwise", (
   assert.throws(() => parseSeeds("a,b", "--seeds"), /--seeds/);
 });
 
-Deno.test("loadPlan() reads every study plan of this repository", async () => {
+Deno.test("loadPlan() reads every study plan, or names the arm whose strategy is not registered yet", async () => {
   const dir = new URL("./plans/", import.meta.url).pathname;
-  const tasks: Record<string, string> = {
-    sst: "sst",
-    cfimdb: "cfimdb",
-    quora: "quora",
-    sonnet: "sonnet",
-  };
-  for (const [file, task] of Object.entries(tasks)) {
-    const plan = await loadPlan(join(dir, `${file}.json`));
-    assert.equal(plan.task, task);
-    assert.ok(plan.arms.some((a) => Object.keys(a.study).length > 0), `${file}: study numbers`);
+  for (const task of ["sst", "cfimdb", "quora", "sonnet"]) {
+    const path = join(dir, `${task}.json`);
+    const json = JSON.parse(await Deno.readTextFile(path));
+    const known = json.arms.filter((a: { strategy: string }) =>
+      TASK_STRATEGIES[task].includes(a.strategy)
+    );
+    const unknown = json.arms.filter((a: { strategy: string }) =>
+      !TASK_STRATEGIES[task].includes(a.strategy)
+    );
+    if (unknown.length === 0) {
+      const plan = await loadPlan(path);
+      assert.equal(plan.task, task);
+      assert.ok(plan.arms.some((a) => Object.keys(a.study).length > 0), `${task}: study numbers`);
+    } else {
+      const first = unknown[0];
+      await assert.rejects(
+        () => loadPlan(path),
+        new RegExp(
+          `arm ${first.name}: strategy "${first.strategy}" is not a strategy of task ${task}`,
+        ),
+      );
+    }
+    if (known.length > 0) {
+      const only = known.map((a: { name: string }) => a.name).join(",");
+      const plan = await loadPlan(path, { only });
+      assert.deepEqual(plan.arms.map((a) => a.name), only.split(","));
+    }
   }
   await assert.rejects(() => loadPlan(join(dir, "nope.json")), /plan .*nope\.json: cannot read it/);
+});
+
+Deno.test("planFromJson() with only keeps the named arms and names an unknown one", () => {
+  const json = sst([{ name: "full", strategy: "full" }, { name: "ulmfit", strategy: "ulmfit" }]);
+  assert.deepEqual(planFromJson(json, "p.json", { only: "ulmfit" }).arms.map((a) => a.name), [
+    "ulmfit",
+  ]);
+  assert.throws(
+    () => planFromJson(json, "p.json", { only: "lora" }),
+    /--only: plan p\.json has no arm lora \(its arms: full, ulmfit\)/,
+  );
 });

@@ -45,7 +45,7 @@ const exists = (path: string) => Deno.stat(path).then(() => true, () => false);
 Deno.test("deno task experiment stops on Ctrl-C and the same command finishes without redoing cells", async () => {
   const root = await Deno.makeTempDir();
   const data = join(root, "data");
-  await smallSst(data, 8);
+  await smallSst(data, 6);
   const out = join(root, "exp");
   const args = [
     "--task=sst",
@@ -53,10 +53,10 @@ Deno.test("deno task experiment stops on Ctrl-C and the same command finishes wi
     "--seeds=2",
     "--model=tiny",
     `--data-dir=${data}`,
-    "--limit=8",
-    "--eval-limit=8",
+    "--limit=6",
+    "--eval-limit=6",
     "--batch-size=1",
-    "--max-steps=6",
+    "--max-steps=5",
     "--max-length=16",
     `--out=${out}`,
   ];
@@ -103,7 +103,7 @@ Deno.test("deno task experiment stops on Ctrl-C and the same command finishes wi
       );
     }
   }
-  assert.match(report, /\| full − last-linear \| 11712 \| 8 \|/, "per-example tests of seed 11712");
+  assert.match(report, /\| full − last-linear \| 11712 \| 6 \|/, "per-example tests of seed 11712");
   const html = await Deno.readTextFile(join(out, "report.html"));
   assert.equal((html.match(/<figure class="chart"/g) ?? []).length, 3);
   await Deno.remove(root, { recursive: true });

@@ -64,6 +64,12 @@ export * from "./eval/study_perplexity.ts";
 export * from "./eval/classification.ts";
 export * from "./eval/model_perplexity.ts";
 
+// Statistics over seeds and over dev examples (`mean` of numbers stays out: `mean` is the tensor op).
+export { describe, type Description, sampleSd } from "./eval/stats/describe.ts";
+export * from "./eval/stats/paired_tests.ts";
+export * from "./eval/stats/bootstrap.ts";
+export * from "./eval/stats/mcnemar.ts";
+
 // Data sets and output files in CS224N's formats.
 export * from "./tasks/data/data_dir.ts";
 export * from "./tasks/data/csv.ts";
@@ -100,6 +106,17 @@ export * from "./tasks/paraphrase/paraphrase_metrics.ts";
 export * from "./tasks/sonnet/sonnet.ts";
 export * from "./tasks/sentiment/sentiment_task.ts";
 export * from "./tasks/cli/train.ts";
+
+// Experiments: plans of arms × seeds, the grid runner and its report.
+export {
+  type Arm,
+  loadPlan,
+  type Plan,
+  planFromArms,
+  planFromJson,
+} from "./tasks/experiment/plan.ts";
+export { runExperiment } from "./tasks/experiment/runner.ts";
+export { writeReport } from "./tasks/experiment/report.ts";
 export * from "./strategies/freezing.ts";
 export * from "./strategies/schedules.ts";
 export * from "./strategies/ulmfit.ts";

@@ -22,4 +22,9 @@ export * from "./perplexity.ts";
 export * from "./study_perplexity.ts";
 export * from "./classification.ts";
 export * from "./model_perplexity.ts";
+// Statistics over seeds and over dev examples (`mean` of numbers stays out: `mean` is the tensor op).
+export { describe, type Description, sampleSd } from "./stats/describe.ts";
+export * from "./stats/paired_tests.ts";
+export * from "./stats/bootstrap.ts";
+export * from "./stats/mcnemar.ts";
 export * from "./sonnet_scores.ts";

@@ -19,3 +19,4 @@ export * from "./ulmfit_strategy.ts";
 export * from "./strategy.ts";
 export * from "./registry.ts";
 export * from "./freezing_strategies.ts";
+export * from "./layerwise_rates.ts";

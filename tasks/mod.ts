@@ -49,6 +49,22 @@ export * from "./sonnet/sonnet.ts";
 export * from "./sentiment/sentiment_task.ts";
 export * from "./cli/train.ts";
 // Experiments: plans of arms × seeds, the grid runner and its report.
-export { type Arm, loadPlan, type Plan, planFromArms, planFromJson } from "./experiment/plan.ts";
-export { runExperiment } from "./experiment/runner.ts";
-export { writeReport } from "./experiment/report.ts";
+export {
+  type Arm,
+  loadPlan,
+  type Plan,
+  planFromArms,
+  planFromJson,
+  type PlanOverrides,
+} from "./experiment/plan.ts";
+export {
+  type CellResult,
+  type CellRunner,
+  type ExperimentOptions,
+  type ExperimentResult,
+  runExperiment,
+} from "./experiment/runner.ts";
+export { type ReportOptions, writeReport } from "./experiment/report.ts";
+export type { AnalysisOptions } from "./experiment/analysis.ts";
+export type { Cell, CellState } from "./experiment/layout.ts";
+export type { CellOutcome } from "./experiment/cell_process.ts";

@@ -124,6 +124,7 @@ export async function generate(
       return await last.readFloat();
     });
     const V = model.config.vocabSize;
+    const t0 = performance.now();
     seqs.forEach((s, b) => {
       if (done[b]) {
         s.push(EOS_ID);
@@ -140,6 +141,7 @@ export async function generate(
       else if (options.stopWhen?.(out[b], b)) [done[b], reasons[b]] = [true, "stop"];
       else if (s.length >= model.config.nPositions) [done[b], reasons[b]] = [true, "context"];
     });
+    gpu.profiler?.addHost("sampling and processors", performance.now() - t0);
     if (seqs.some((s) => s.length >= model.config.nPositions)) {
       seqs.forEach((_, b) => {
         if (!done[b]) [done[b], reasons[b]] = [true, "context"];

@@ -30,6 +30,49 @@ export interface SamplingOptions {
   topP?: number;
 }
 
+/**
+ * The seed of one sequence's random stream: a hash of the run's seed and the stream id, so that
+ * each sequence draws its own numbers whatever else is in the batch.
+ *
+ * @example
+ * ```ts
+ * const random = seededRandom(streamSeed(11711, 3)); // sequence with stream id 3
+ * ```
+ */
+export function streamSeed(seed: number, stream: number): number {
+  let h = Math.imul((seed >>> 0) ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ (stream >>> 0), 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16) ^ Math.floor(stream / 4294967296), 0x27d4eb2f);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+/** Most samples per prompt that {@link sampleStream} can number apart. */
+export const MAX_SAMPLES_PER_PROMPT = 1 << 16;
+
+/**
+ * The stream id of sample `sampleIndex` of prompt `promptIndex`: pass one per sequence as
+ * `generate()`'s `streams` so that a prompt's k-th sample is the same alone or in any batch.
+ *
+ * @example
+ * ```ts
+ * // 3 samples of each of 2 prompts, batched together:
+ * const streams = [0, 1].flatMap((p) => [0, 1, 2].map((s) => sampleStream(p, s)));
+ * ```
+ */
+export function sampleStream(promptIndex: number, sampleIndex: number): number {
+  if (!Number.isInteger(promptIndex) || promptIndex < 0) {
+    throw new Error(
+      `sampleStream: prompt index must be a non-negative integer, got ${promptIndex}`,
+    );
+  }
+  if (!Number.isInteger(sampleIndex) || sampleIndex < 0 || sampleIndex >= MAX_SAMPLES_PER_PROMPT) {
+    throw new Error(
+      `sampleStream: sample index must be an integer in [0, ${MAX_SAMPLES_PER_PROMPT}), got ${sampleIndex}`,
+    );
+  }
+  return promptIndex * MAX_SAMPLES_PER_PROMPT + sampleIndex;
+}
+
 /** A seeded uniform [0, 1) generator (mulberry32). */
 export function seededRandom(seed: number): () => number {
   let s = seed >>> 0;
@@ -78,7 +121,8 @@ function kthLargest(values: Float64Array, k: number): number {
 /**
  * The candidates left after temperature, top-k and top-p (HF's order), in id order, with their
  * renormalised probabilities. Linear time: top-k keeps the logits ≥ the k-th largest, top-p keeps
- * the probabilities ≥ the largest threshold whose kept mass still reaches p (found by bisection),
+ * the probabilities ≥ the largest threshold whose kept mass still reaches p (found from a
+ * histogram of the probabilities, see {@link nucleusThreshold}),
  * so tokens tied at a boundary are kept together.
  */
 export function nucleus(
@@ -100,23 +144,7 @@ export function nucleus(
   for (let i = 0; i < n; i++) {
     if (x[i] >= floor && x[i] > -Infinity) total += p[i] = Math.exp((x[i] - max) / temperature);
   }
-  let threshold = 0;
-  if (topP < 1) {
-    // Largest threshold t (in units of total) with Σ_{p ≥ t} p ≥ topP · total.
-    let lo = 0;
-    let hi = 1; // max p is exp(0) = 1
-    const mass = (t: number) => {
-      let m = 0;
-      for (let i = 0; i < n; i++) if (p[i] >= t) m += p[i];
-      return m;
-    };
-    for (let iter = 0; iter < 60 && hi - lo > 1e-15; iter++) {
-      const mid = (lo + hi) / 2;
-      if (mass(mid) >= topP * total) lo = mid;
-      else hi = mid;
-    }
-    threshold = lo;
-  }
+  const threshold = topP < 1 ? nucleusThreshold(p, topP * total) : 0;
   let count = 0;
   for (let i = 0; i < n; i++) if (p[i] > 0 && p[i] >= threshold) count++;
   const ids = new Int32Array(count);
@@ -132,6 +160,41 @@ export function nucleus(
   }
   for (let i = 0; i < count; i++) probs[i] /= kept;
   return { ids, probs };
+}
+
+/** Buckets per factor of 2 of probability in {@link nucleusThreshold}'s histogram. */
+const BUCKETS_PER_OCTAVE = 16;
+/** Octaves the histogram covers below the largest weight (1); smaller weights share the last. */
+const OCTAVES = 64;
+
+/**
+ * The largest weight t such that the weights ≥ t sum to at least `target` (`p` holds weights in
+ * [0, 1] with maximum 1). Linear time: one pass fills a histogram of the weights by log₂
+ * (16 buckets per octave), a scan from the top finds the bucket where the mass reaches the
+ * target, and only that bucket's members are sorted to find the exact threshold.
+ */
+function nucleusThreshold(p: Float64Array, target: number): number {
+  const nb = BUCKETS_PER_OCTAVE * OCTAVES;
+  const bucketOf = (v: number) => Math.min(nb - 1, Math.floor(-Math.log2(v) * BUCKETS_PER_OCTAVE));
+  const mass = new Float64Array(nb);
+  for (let i = 0; i < p.length; i++) if (p[i] > 0) mass[bucketOf(p[i])] += p[i];
+  let above = 0;
+  let edge = nb - 1;
+  for (let b = 0; b < nb; b++) {
+    if (above + mass[b] >= target) {
+      edge = b;
+      break;
+    }
+    above += mass[b];
+  }
+  const members: number[] = [];
+  for (let i = 0; i < p.length; i++) if (p[i] > 0 && bucketOf(p[i]) === edge) members.push(p[i]);
+  members.sort((a, b) => b - a);
+  for (const v of members) {
+    above += v;
+    if (above >= target) return v;
+  }
+  return members.at(-1) ?? 0;
 }
 
 /**

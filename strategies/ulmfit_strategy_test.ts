@@ -5,7 +5,7 @@ import { crossEntropy } from "../kernels/cross_entropy.ts";
 import type { Tensor } from "../kernels/tensor.ts";
 import { testGpu } from "../kernels/testing.ts";
 import type { GPT2 } from "../model/gpt2.ts";
-import { classify, createClassifierHead } from "../tasks/classifier_head.ts";
+import { classify, createClassifierHead } from "../tasks/classification/classifier_head.ts";
 import { smallModel } from "../tests/small_model.ts";
 import { applyGradualUnfreezing, ulmfit, ulmfitParamGroups } from "./ulmfit_strategy.ts";
 

@@ -5,11 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { testDataDir } from "../tasks/data_dir.ts";
-import { runTraining } from "../tasks/train_cli.ts";
-import { scoreSonnetFiles } from "../tasks/sonnet_scoring.ts";
-import { parseSonnets } from "../tasks/sonnet_data.ts";
-import { readMetrics } from "../tasks/run_dir.ts";
+import { testDataDir } from "../tasks/data/data_dir.ts";
+import { runTraining } from "../tasks/cli/train.ts";
+import { scoreSonnetFiles } from "../eval/sonnet_scores.ts";
+import { parseSonnets } from "../tasks/data/sonnet_data.ts";
+import { readMetrics } from "../tasks/engine/run_dir.ts";
 
 const dataDir = testDataDir();
 const quiet = () => {};
@@ -92,7 +92,7 @@ Deno.test("Ctrl-C on deno task train exits with 130 and leaves a resumable check
     args: [
       "run",
       "-A",
-      new URL("../tasks/train_cli.ts", import.meta.url).pathname,
+      new URL("../tasks/cli/train.ts", import.meta.url).pathname,
       ...base(out, 200),
     ],
     stdout: "null",

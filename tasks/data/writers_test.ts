@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { inTempDir, listDir } from "../tests/temp_dir.ts";
+import { inTempDir, listDir } from "../../tests/temp_dir.ts";
 import { join } from "node:path";
 import { dataFile, testDataDir } from "./data_dir.ts";
 import { loadSonnets, parseSonnets } from "./sonnet_data.ts";

@@ -7,14 +7,14 @@
  *
  * @module
  */
-import { dropout } from "../kernels/dropout.ts";
-import { biasAdd } from "../kernels/elementwise.ts";
-import type { Gpu } from "../kernels/gpu.ts";
-import { matmul } from "../kernels/matmul.ts";
-import { gatherLastToken } from "../kernels/pooling.ts";
-import { type Tensor, tensorFrom } from "../kernels/tensor.ts";
-import type { GPT2, ModelInput } from "../model/gpt2.ts";
-import { normalStream } from "../model/init.ts";
+import { dropout } from "../../kernels/dropout.ts";
+import { biasAdd } from "../../kernels/elementwise.ts";
+import type { Gpu } from "../../kernels/gpu.ts";
+import { matmul } from "../../kernels/matmul.ts";
+import { gatherLastToken } from "../../kernels/pooling.ts";
+import { type Tensor, tensorFrom } from "../../kernels/tensor.ts";
+import type { GPT2, ModelInput } from "../../model/gpt2.ts";
+import { normalStream } from "../../model/init.ts";
 
 /** Standard deviation of the head's initial weights (GPT-2's `initializer_range`). */
 export const HEAD_INIT_STD = 0.02;

@@ -6,13 +6,13 @@
  *
  * @module
  */
-import { chrF } from "../eval/chrf.ts";
-import { distinct1, distinct2, meanDistinctN } from "../eval/distinct.ts";
-import { meterScore } from "../eval/meter.ts";
-import { corpusRhymeAccuracy } from "../eval/rhyme.ts";
-import { studyUnigramPerplexity } from "../eval/study_perplexity.ts";
-import { studyLetterCorpusRhymeAccuracy } from "../eval/study_rhyme.ts";
-import { parseSonnets, type Sonnet } from "./sonnet_data.ts";
+import { chrF } from "./chrf.ts";
+import { distinct1, distinct2, meanDistinctN } from "./distinct.ts";
+import { meterScore } from "./meter.ts";
+import { corpusRhymeAccuracy } from "./rhyme.ts";
+import { studyUnigramPerplexity } from "./study_perplexity.ts";
+import { studyLetterCorpusRhymeAccuracy } from "./study_rhyme.ts";
+import { parseSonnets, type Sonnet } from "../tasks/data/sonnet_data.ts";
 
 /** Every file-based sonnet metric. */
 export interface SonnetScores {
@@ -88,4 +88,21 @@ export function scoreSonnets(generated: Sonnet[], gold: Sonnet[]): SonnetScores 
     study_unigram_perplexity: studyUnigramPerplexity(texts).mean,
     study_letter_rhyme: studyLetterCorpusRhymeAccuracy(lines).accuracy,
   };
+}
+
+const fixed = (v: number) => v.toFixed(4);
+
+/**
+ * Sonnet scores as text, one metric per line.
+ *
+ * @example
+ * ```ts
+ * console.log(formatSonnetScores(scoreSonnetFiles(gen, "gen.txt", gold, "gold.txt")));
+ * // sonnets                    12
+ * // chrf                       41.9700 …
+ * ```
+ */
+export function formatSonnetScores(s: SonnetScores): string {
+  return Object.entries(s).map(([k, v]) => `${k.padEnd(27)}${Number.isInteger(v) ? v : fixed(v)}`)
+    .join("\n") + "\n";
 }

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { backward } from "../kernels/autograd.ts";
-import { crossEntropy, logSoftmaxRowsCpu } from "../kernels/cross_entropy.ts";
-import { dropoutCpu } from "../kernels/dropout.ts";
-import { matmulCpu } from "../kernels/matmul.ts";
-import { gatherLastTokenCpu } from "../kernels/pooling.ts";
-import { assertClose, testGpu } from "../kernels/testing.ts";
-import { freezeAll } from "../strategies/freezing.ts";
-import { smallModel } from "../tests/small_model.ts";
+import { backward } from "../../kernels/autograd.ts";
+import { crossEntropy, logSoftmaxRowsCpu } from "../../kernels/cross_entropy.ts";
+import { dropoutCpu } from "../../kernels/dropout.ts";
+import { matmulCpu } from "../../kernels/matmul.ts";
+import { gatherLastTokenCpu } from "../../kernels/pooling.ts";
+import { assertClose, testGpu } from "../../kernels/testing.ts";
+import { freezeAll } from "../../strategies/freezing.ts";
+import { smallModel } from "../../tests/small_model.ts";
 import {
   classify,
   createClassifierHead,

@@ -76,5 +76,5 @@ function missingMessage(path: string, what: string): string {
 export function testDataDir(): string {
   const fromEnv = Deno.env.get(DATA_DIR_ENV);
   if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
-  return fileURLToPath(new URL("../../shared/data/", import.meta.url));
+  return fileURLToPath(new URL("../../../shared/data/", import.meta.url));
 }

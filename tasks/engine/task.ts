@@ -5,8 +5,10 @@
  *
  * @module
  */
-import type { ParamGroup } from "../kernels/adamw.ts";
-import type { Tensor } from "../kernels/tensor.ts";
+import type { ParamGroup } from "../../kernels/adamw.ts";
+import type { Tensor } from "../../kernels/tensor.ts";
+import type { GPT2 } from "../../model/gpt2.ts";
+import type { TaskDefaults, TrainConfig } from "./train_defaults.ts";
 
 /** Context of one training step. */
 export interface StepContext {
@@ -49,4 +51,34 @@ export interface TrainingTask<B = unknown> {
    * run folder and returns the final metrics.
    */
   finish(runDir: string): Promise<Record<string, number>>;
+}
+
+/** How `deno task eval` scores a task's output files without a model. */
+export interface TaskEvaluation {
+  /** The file flags it takes, all required (e.g. `["pred", "gold"]`). */
+  flags: readonly string[];
+  /** Reads the files named by those flags, scores them, and returns the report text. */
+  run(files: Readonly<Record<string, string>>, warn: (message: string) => void): Promise<string>;
+}
+
+/**
+ * One entry of the task registry (`tasks/registry.ts`): everything `deno task train` and
+ * `deno task eval` need to know about a task. A new task is a folder under `tasks/` exporting one
+ * of these, plus one line in the registry.
+ */
+export interface TaskDefinition {
+  /** The `--task` name. */
+  name: string;
+  /** One line for `--help` and the README. */
+  summary: string;
+  /** The task's rows of the defaults table, its selection metric and generation settings. */
+  defaults: TaskDefaults;
+  /** Builds the task for a run (loads data, attaches heads, sets which parameters train). */
+  create(
+    config: TrainConfig,
+    model: GPT2,
+    log: (message: string) => void,
+  ): Promise<TrainingTask>;
+  /** `deno task eval --task=<name>`. */
+  evaluation: TaskEvaluation;
 }

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { decode, encode, VOCAB_SIZE } from "../model/tokenizer.ts";
+import { decode, encode, VOCAB_SIZE } from "../../model/tokenizer.ts";
 
 /** What a processor knows about the sequence (as `model/sampling.ts`'s `ProcessorContext`). */
 export interface SonnetProcessorContext {
@@ -81,7 +81,7 @@ function single(text: string): number {
  * @example
  * ```ts
  * import { currentLine } from "./sonnet_controls.ts";
- * import { encode } from "../model/tokenizer.ts";
+ * import { encode } from "../../model/tokenizer.ts";
  * console.log(currentLine(encode("Shall I\ncompare thee"))); // "compare thee"
  * ```
  */

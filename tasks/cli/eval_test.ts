@@ -1,11 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  formatClassificationReport,
-  parseEvalArgs,
-  runEval,
-  scoreSentimentPredictions,
-} from "./eval_cli.ts";
+import { formatClassificationReport } from "../classification/report.ts";
+import { scoreSentimentPredictions } from "../sentiment/sentiment.ts";
+import { parseEvalArgs, runEval } from "./eval.ts";
 
 /**
  * SST-style gold (5 classes): a 0, b 0, c 1, d 2, e 2, f 4 — class 3 never occurs.
@@ -126,7 +123,11 @@ Deno.test("parseEvalArgs() rejects unknown flags, missing files and flags of ano
     /--generated does not apply to --task=sst/,
   );
   assert.throws(() => parseEvalArgs(["--task=sonnet", "--pred=p", "--gold=g"]), /--pred does not/);
-  assert.throws(() => parseEvalArgs(["--task=quora"]), /--task must be sst, cfimdb or sonnet/);
+  assert.throws(
+    () => parseEvalArgs(["--task=nope"]),
+    /--task must be one of sonnet, sst, cfimdb, quora/,
+  );
+  assert.throws(() => parseEvalArgs(["--task=quora", "--pred=p"]), /--gold=FILE is required/);
   assert.throws(() => parseEvalArgs(["--task=sst", "extra"]), /eval: /);
 });
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { encode } from "../model/tokenizer.ts";
+import { encode } from "../../model/tokenizer.ts";
 import {
   completeLines,
   currentLine,

@@ -7,14 +7,14 @@
  *
  * @module
  */
-import { pathExists } from "../model/path_exists.ts";
+import { pathExists } from "../../model/path_exists.ts";
 import { join } from "node:path";
-import type { AdamW, AdamWState, MomentState } from "../kernels/adamw.ts";
-import type { Tensor } from "../kernels/tensor.ts";
-import { loadCheckpointTensors, saveCheckpoint } from "../model/checkpoint.ts";
-import type { GPT2 } from "../model/gpt2.ts";
-import { readSafetensors, writeSafetensors } from "../model/safetensors.ts";
-import { writeTextAtomic } from "./writers.ts";
+import type { AdamW, AdamWState, MomentState } from "../../kernels/adamw.ts";
+import type { Tensor } from "../../kernels/tensor.ts";
+import { loadCheckpointTensors, saveCheckpoint } from "../../model/checkpoint.ts";
+import type { GPT2 } from "../../model/gpt2.ts";
+import { readSafetensors, writeSafetensors } from "../../model/safetensors.ts";
+import { writeTextAtomic } from "../data/writers.ts";
 
 /** File names inside a checkpoint folder. */
 export const TRAINING_CHECKPOINT_FILES = {

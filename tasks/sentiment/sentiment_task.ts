@@ -2,8 +2,7 @@
  * The sentiment tasks: SST-5 (`sst`, 5 classes) and CFIMDB (`cfimdb`, 2 classes). GPT-2 reads
  * each sentence (cut to `--max-length` tokens, else the model's context; the first tokens are
  * kept), the classification head classifies its last real token, cross-entropy trains it.
- * Strategies: `full` (everything trains), `last-linear` (GPT-2 frozen, the head trains) and
- * `ulmfit` (discriminative rates, gradual unfreezing; the slanted schedule is the run's).
+ * The run's strategy comes from the strategy registry (`strategies/registry.ts`).
  *
  * Outputs in the run folder: CS224N's prediction files `<task>-dev-out.csv` and
  * `<task>-test-out.csv` (`id,Predicted_Sentiment`, every test row), the best checkpoint's full
@@ -16,24 +15,25 @@
  * @module
  */
 import { join } from "node:path";
-import { type ClassificationReport, classificationReport } from "../eval/classification.ts";
-import { crossEntropy } from "../kernels/cross_entropy.ts";
-import type { GPT2 } from "../model/gpt2.ts";
-import { encode, padBatch } from "../model/tokenizer.ts";
-import { freezeAll, trainAll } from "../strategies/freezing.ts";
-import { ulmfit } from "../strategies/ulmfit_strategy.ts";
-import { type ClassifierHead, classify, createClassifierHead } from "./classifier_head.ts";
-import { formatLoadSummary } from "./csv.ts";
-import { dataFile } from "./data_dir.ts";
+import { classificationReport } from "../../eval/classification.ts";
+import { crossEntropy } from "../../kernels/cross_entropy.ts";
+import type { GPT2 } from "../../model/gpt2.ts";
+import { encode, padBatch } from "../../model/tokenizer.ts";
+import { attachStrategy } from "../../strategies/registry.ts";
+import { classify, createClassifierHead } from "../classification/classifier_head.ts";
+import { predictClasses } from "../classification/predict.ts";
+import { meanCrossEntropy, reportMetrics } from "../classification/report.ts";
+import { formatLoadSummary } from "../data/csv.ts";
+import { dataFile } from "../data/data_dir.ts";
 import {
   CFIMDB_NUM_CLASSES,
   loadSentiment,
   type SentimentExample,
   SST_NUM_CLASSES,
-} from "./sentiment_data.ts";
-import type { TrainingTask } from "./task.ts";
-import type { TrainConfig } from "./train_config.ts";
-import { writePredictionsCsv, writeTextAtomic } from "./writers.ts";
+} from "../data/sentiment_data.ts";
+import type { TrainingTask } from "../engine/task.ts";
+import type { TrainConfig } from "../engine/train_config.ts";
+import { writePredictionsCsv, writeTextAtomic } from "../data/writers.ts";
 
 /** The data of one sentiment task: its files (CS224N's names) and number of classes. */
 export interface SentimentSpec {
@@ -122,95 +122,6 @@ export function sentimentSequences(
   return { sequences, truncated };
 }
 
-/**
- * The numeric dev metrics of a report, as the engine logs them: `<prefix>_accuracy`,
- * `<prefix>_macro_f1` and per class `<prefix>_precision_<k>` / `<prefix>_recall_<k>`.
- *
- * @example
- * ```ts
- * reportMetrics(classificationReport([0, 1], [0, 0], 2));
- * // { dev_accuracy: 0.5, dev_macro_f1: 0.333…, dev_precision_0: 0.5, dev_recall_0: 1, … }
- * ```
- */
-export function reportMetrics(r: ClassificationReport, prefix = "dev"): Record<string, number> {
-  const out: Record<string, number> = {
-    [`${prefix}_accuracy`]: r.accuracy,
-    [`${prefix}_macro_f1`]: r.macroF1,
-  };
-  r.perClass.forEach((c, k) => {
-    out[`${prefix}_precision_${k}`] = c.precision;
-    out[`${prefix}_recall_${k}`] = c.recall;
-  });
-  return out;
-}
-
-/** Predictions of {@linkcode predictClasses}. */
-export interface Predictions {
-  /** Arg-max class per sequence, in input order. */
-  classes: number[];
-  /** Logits per sequence (K each), in input order. */
-  logits: Float32Array[];
-}
-
-/**
- * Classifies sequences in evaluation mode (no dropout, no gradients), batching them by length
- * (longest first) so that padding stays small; results come back in input order.
- *
- * @example
- * ```ts
- * const { classes } = await predictClasses(model, head, [[40, 588], [35, 724, 764]], 64);
- * ```
- */
-export async function predictClasses(
-  model: GPT2,
-  head: ClassifierHead,
-  sequences: readonly number[][],
-  batchSize: number,
-): Promise<Predictions> {
-  const K = head.numClasses;
-  const order = sequences.map((_, i) => i).sort((a, b) =>
-    sequences[b].length - sequences[a].length || a - b
-  );
-  const classes = new Array<number>(sequences.length);
-  const logits = new Array<Float32Array>(sequences.length);
-  for (let i = 0; i < order.length; i += batchSize) {
-    const idx = order.slice(i, i + batchSize);
-    const b = padBatch(idx.map((j) => sequences[j]));
-    const values = await model.gpu.scopeAsync(async () => {
-      const out = model.gpu.noGrad(() =>
-        classify(model, head, { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen })
-      );
-      return await out.readFloat();
-    });
-    idx.forEach((j, r) => {
-      const row = values.slice(r * K, (r + 1) * K);
-      logits[j] = row;
-      let best = 0;
-      for (let k = 1; k < K; k++) if (row[k] > row[best]) best = k;
-      classes[j] = best;
-    });
-  }
-  return { classes, logits };
-}
-
-/**
- * Mean cross-entropy (natural log) of logits rows against gold classes, in f64: the dev loss.
- *
- * @example
- * ```ts
- * meanCrossEntropy([Float32Array.from([0, 0])], [1]); // Math.log(2)
- * ```
- */
-export function meanCrossEntropy(logits: readonly Float32Array[], gold: readonly number[]): number {
-  let sum = 0;
-  logits.forEach((row, i) => {
-    const max = row.reduce((m, v) => Math.max(m, v), -Infinity);
-    const lse = max + Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0));
-    sum += lse - row[gold[i]];
-  });
-  return sum / logits.length;
-}
-
 /** Loads one file, prints its counts (and skipped rows), and returns its examples. */
 async function load(
   dir: string,
@@ -223,47 +134,6 @@ async function load(
   log(formatLoadSummary(name, result));
   if (result.examples.length === 0) throw new Error(`${join(dir, name)}: no usable rows`);
   return result.examples;
-}
-
-/** Sets which parameters train for the strategy and returns the optimizer groups and hook. */
-function applyStrategy(
-  config: TrainConfig,
-  model: GPT2,
-  head: ClassifierHead,
-): { groups: TrainingTask["paramGroups"]; onEpochStart?: (epoch: number) => void } {
-  const wd = config.weightDecay;
-  const headGroup = {
-    name: "head",
-    params: [head.weight, head.bias],
-    lr: config.lr,
-    weightDecay: wd,
-  };
-  switch (config.trainable) {
-    case "all":
-      trainAll(model);
-      return {
-        groups: () => [
-          { name: "gpt2", params: model.trainable(), lr: config.lr, weightDecay: wd },
-          headGroup,
-        ],
-      };
-    case "head":
-      freezeAll(model);
-      return { groups: () => [headGroup] };
-    case "gradual": {
-      const u = ulmfit(model, head.params(), {
-        lr: config.lr,
-        factor: config.options.discriminativeFactor ?? 2.6,
-        weightDecay: wd,
-      });
-      return { groups: () => u.groups, onEpochStart: (e) => void u.onEpochStart(e) };
-    }
-    default:
-      throw new Error(
-        `${config.task} strategy '${config.strategy}': trainable '${config.trainable}' is not a ` +
-          `sentiment strategy (expected all, head or gradual)`,
-      );
-  }
 }
 
 /**
@@ -302,7 +172,7 @@ export async function createSentimentTask(
   );
   const headSeed = (Math.imul(config.seed, 2654435761) + 0x68656164) >>> 0;
   const head = createClassifierHead(model.gpu, model.config.nEmbd, K, { seed: headSeed });
-  const { groups, onEpochStart } = applyStrategy(config, model, head);
+  const strategy = attachStrategy(config, model, head.params(), log);
   const outputs = sentimentOutputs(task);
   const devGold = dev.map((e) => e.label!);
   let epoch = 0;
@@ -326,11 +196,11 @@ export async function createSentimentTask(
       const loss = crossEntropy(logits, batch.labels, { labelSmoothing: config.labelSmoothing });
       return { loss, tokens: batch.mask.reduce((a, b) => a + b, 0) };
     },
-    extraParams: () => head.params(),
-    paramGroups: groups,
+    extraParams: () => new Map([...head.params(), ...strategy.params()]),
+    paramGroups: () => strategy.paramGroups(),
     onEpochStart(e) {
       epoch = e;
-      onEpochStart?.(e);
+      strategy.onEpochStart?.(e);
     },
     async evaluate() {
       const { p, report: r } = await report();

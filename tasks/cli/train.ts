@@ -5,34 +5,23 @@
  *
  * @module
  */
-import { acquireGpu } from "../kernels/gpu.ts";
-import { loadModel } from "../model/load.ts";
-import { createProgress } from "./progress.ts";
-import { createRunDir, readRunConfig } from "./run_dir.ts";
-import { createSentimentTask } from "./sentiment_task.ts";
-import { createSonnetTask } from "./sonnet_task.ts";
-import type { TrainingTask } from "./task.ts";
-import { HelpRequested, parseTrainArgs, type TrainConfig } from "./train_config.ts";
-import { train, type TrainResult } from "./trainer.ts";
-import type { GPT2 } from "../model/gpt2.ts";
+import { acquireGpu } from "../../kernels/gpu.ts";
+import { loadModel } from "../../model/load.ts";
+import { createProgress } from "../engine/progress.ts";
+import { createRunDir, readRunConfig } from "../engine/run_dir.ts";
+import type { TrainingTask } from "../engine/task.ts";
+import { findTask } from "../registry.ts";
+import { HelpRequested, parseTrainArgs, type TrainConfig } from "../engine/train_config.ts";
+import { train, type TrainResult } from "../engine/trainer.ts";
+import type { GPT2 } from "../../model/gpt2.ts";
 
-/** Builds the task a configuration names. */
+/** Builds the task a configuration names, through the task registry. */
 export async function createTask(
   config: TrainConfig,
   model: GPT2,
   log: (message: string) => void,
 ): Promise<TrainingTask> {
-  switch (config.task) {
-    case "sonnet":
-      return await createSonnetTask(config, model, log) as TrainingTask;
-    case "sst":
-    case "cfimdb":
-      return await createSentimentTask(config, model, log) as TrainingTask;
-    default:
-      throw new Error(
-        `--task ${config.task}: not available in this version yet (sonnet, sst and cfimdb are)`,
-      );
-  }
+  return await findTask(config.task).create(config, model, log);
 }
 
 /** Options of {@link runTraining} (tests inject an interrupt). */

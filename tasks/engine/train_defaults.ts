@@ -1,7 +1,9 @@
 /**
- * The ONE table of training defaults per task and strategy: the study's numbers from SEED.md;
- * where it gives none, the row's `source` says what it borrows. `train_config.ts` parses the
- * command line that overrides them and re-exports everything here.
+ * The table of training defaults per task and strategy, assembled from the task registry: each
+ * task folder holds its own rows (the study's numbers from SEED.md; where it gives none, the row's
+ * `source` says what it borrows) and `tasks/registry.ts` lists the tasks, so `--help`, the README
+ * table and `defaultConfig` all read one table. `train_config.ts` parses the command line that
+ * overrides these values and re-exports everything here.
  *
  * Shared choices: model `gpt2` (the study's GPT-2 124M; `tiny` for smoke tests, or a folder with
  * an HF checkpoint); seed 11711 and weight decay 0 (the study follows the CS224N project, whose
@@ -15,17 +17,15 @@
  * @module
  */
 
-import type { ScheduleName, ScheduleOptions } from "../strategies/schedules.ts";
-import { CONTROL_DEFAULTS } from "./sonnet_controls.ts";
+import type { ScheduleName, ScheduleOptions } from "../../strategies/schedules.ts";
+import { findStrategy } from "../../strategies/registry.ts";
+import { TASKS } from "../registry.ts";
 
-/** The tasks. */
-export type TaskName = "sonnet" | "sst" | "cfimdb" | "quora";
+/** A `--task` name (one of {@linkcode TASK_NAMES}). */
+export type TaskName = string;
 
-/** The task names, in `--help` order. */
-export const TASK_NAMES: readonly TaskName[] = Object.freeze(["sonnet", "sst", "cfimdb", "quora"]);
-
-/** Which parameters train: all; the head only; the last `lastBlocks` blocks; adapters only. */
-export type Trainable = "all" | "head" | "last-blocks" | "gradual" | "prefix" | "lora";
+/** The task names, in registry (and `--help`) order. */
+export const TASK_NAMES: readonly TaskName[] = Object.freeze(TASKS.map((t) => t.name));
 
 /** Strategy-specific settings (each strategy reads its own). */
 export interface StrategyOptions {
@@ -43,6 +43,8 @@ export interface StrategyOptions {
   loraAlpha?: number;
   /** ULMFiT: each lower group's rate is the one above divided by this (2.6). */
   discriminativeFactor?: number;
+  /** ULMFiT: transformer blocks per layer group (`--ulmfit-groups`; default: every group unfreezes). */
+  ulmfitBlocksPerGroup?: number;
   /** Task C pooling: weight of the masked mean (the last token gets 1 − this): 0.7. */
   poolMeanWeight?: number;
   /** Task C multi-sample dropout: dropout masks averaged per example (3). */
@@ -139,8 +141,8 @@ export interface TrainConfig {
   adamEps: number;
   /** Evaluate on dev every this many epochs (1). */
   evalEveryEpochs: number;
-  /** Which parameters train. */
-  trainable: Trainable;
+  /** The registry strategy the row uses (`strategies/registry.ts`). */
+  uses: string;
   /** Whether the strategy has a classification head (`--dropout` applies). */
   hasHead: boolean;
   /** What the kept (best) checkpoint is chosen by. */
@@ -153,77 +155,48 @@ export interface TrainConfig {
   source: string;
 }
 
-interface Row {
+/** One row of the defaults table: a strategy's settings on one task. */
+export interface StrategyDefaults {
+  /** Passes over the training data. */
   epochs: number;
+  /** Examples per optimizer step. */
   batchSize: number;
+  /** Base learning rate. */
   lr: number;
+  /** Classification head dropout (0 where there is no head). */
   dropout: number;
-  trainable: Trainable;
+  /** The registry strategy it runs (default: the row's `--strategy` name). */
+  uses?: string;
+  /** Where the numbers come from (SEED.md, a paper, or what the row borrows). */
   source: string;
+  /** Learning-rate schedule (default constant). */
   schedule?: ScheduleName;
+  /** The schedule's options. */
   scheduleOptions?: ScheduleOptions;
+  /** Cross-entropy label smoothing ε (default 0). */
   labelSmoothing?: number;
+  /** Strategy-specific settings. */
   options?: StrategyOptions;
+  /** False for a strategy without a classification head (default: the task's `hasHead`). */
+  hasHead?: boolean;
 }
 
-const SONNET_GENERATION: Readonly<GenerationSettings> = Object.freeze({
-  temperature: 1.2,
-  topP: 0.9,
-  maxNewTokens: 200,
-  stopAtLines: CONTROL_DEFAULTS.lines,
-  punctuationAfterWords: CONTROL_DEFAULTS.punctuationAfterWords,
-  punctuationBoost: CONTROL_DEFAULTS.punctuationBoost,
-  newlineAfterWords: CONTROL_DEFAULTS.newlineAfterWords,
-  newlineBoost: CONTROL_DEFAULTS.newlineBoost,
-  repetitionWindow: CONTROL_DEFAULTS.repetitionWindow,
-  repetitionPenalty: 1,
-});
-
-const LAST4 = { lastBlocks: 4 };
-const PREFIX = { prefixLength: 10, prefixHidden: 512 };
-const UL = { unlikelihoodWeight: 1 };
-const ULMFIT = { schedule: "slanted", scheduleOptions: { cutFrac: 0.1, ratio: 32 } } as const;
-const ULMFIT_OPT = { discriminativeFactor: 2.6 };
-
-/** The table. Rows without a SEED.md number say which settings they borrow. */
-// deno-fmt-ignore
-const TABLE: Readonly<Record<TaskName, Readonly<Record<string, Row>>>> = {
-  sonnet: {
-    last4: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, trainable: "last-blocks", options: LAST4, source: "SEED.md sonnet baseline" },
-    full: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, trainable: "all", source: "baseline's settings, all parameters" },
-    unlikelihood: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, trainable: "last-blocks", options: { ...LAST4, ...UL }, source: "Task A: baseline + unlikelihood" },
-    prefix: { epochs: 10, batchSize: 8, lr: 5e-5, dropout: 0, trainable: "prefix", options: PREFIX, source: "Task B: baseline's bs/epochs; lr of Li & Liang 2021" },
-    "prefix-unlikelihood": { epochs: 10, batchSize: 8, lr: 5e-5, dropout: 0, trainable: "prefix", options: { ...PREFIX, ...UL }, source: "Task C: Task B + unlikelihood" },
-    lora: { epochs: 10, batchSize: 8, lr: 2e-4, dropout: 0, trainable: "lora", options: { loraRank: 4, loraAlpha: 32 }, source: "baseline's bs/epochs; lr, rank, alpha of Hu et al. 2021" },
-  },
-  sst: {
-    full: { epochs: 6, batchSize: 64, lr: 2e-5, dropout: 0.3, trainable: "all", source: "SEED.md SST-5 baseline" },
-    "last-linear": { epochs: 6, batchSize: 64, lr: 1e-3, dropout: 0.3, trainable: "head", source: "SEED.md lr; baseline's bs/epochs/dropout" },
-    ulmfit: { epochs: 10, batchSize: 64, lr: 1e-3, dropout: 0.3, trainable: "gradual", ...ULMFIT, options: ULMFIT_OPT, source: "SEED.md SST-5 ULMFiT" },
-  },
-  cfimdb: {
-    full: { epochs: 6, batchSize: 8, lr: 2e-5, dropout: 0.3, trainable: "all", source: "SEED.md CFIMDB baseline" },
-    "last-linear": { epochs: 6, batchSize: 8, lr: 1e-3, dropout: 0.3, trainable: "head", source: "SEED.md lr; baseline's bs/epochs/dropout" },
-    ulmfit: { epochs: 10, batchSize: 8, lr: 1e-3, dropout: 0.3, trainable: "gradual", ...ULMFIT, options: ULMFIT_OPT, source: "not run by the study: SST-5 ULMFiT with CFIMDB's bs" },
-  },
-  quora: {
-    linear: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, trainable: "all", source: "SEED.md paraphrase baseline" },
-    cloze: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, trainable: "all", source: "SEED.md bs/lr; baseline's epochs" },
-    taskc: {
-      epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0.2, trainable: "all", labelSmoothing: 0.1, schedule: "cosine", scheduleOptions: { minLrRatio: 0 },
-      options: { poolMeanWeight: 0.7, dropoutSamples: 3, lowerLayerScale: 0.5, upperLayerScale: 1, headScale: 2 },
-      source: "SEED.md Task C; dropout 0.2, the middle of its 0.1–0.3",
-    },
-  },
-};
+/** A task's part of the defaults table, held in the task's folder. */
+export interface TaskDefaults {
+  /** Its strategies' rows; the first is the task's default strategy. */
+  strategies: Readonly<Record<string, StrategyDefaults>>;
+  /** What the kept (best) checkpoint is chosen by. */
+  select: SelectMetric;
+  /** Whether its strategies have a classification head unless a row says otherwise. */
+  hasHead: boolean;
+  /** Generation settings (tasks that generate text), else null. */
+  generation: Readonly<GenerationSettings> | null;
+}
 
 /** Per task, its strategies; the first is the task's default. */
-export const TASK_STRATEGIES: Readonly<Record<TaskName, readonly string[]>> = Object.freeze({
-  sonnet: Object.keys(TABLE.sonnet),
-  sst: Object.keys(TABLE.sst),
-  cfimdb: Object.keys(TABLE.cfimdb),
-  quora: Object.keys(TABLE.quora),
-});
+export const TASK_STRATEGIES: Readonly<Record<TaskName, readonly string[]>> = Object.freeze(
+  Object.fromEntries(TASKS.map((t) => [t.name, Object.keys(t.defaults.strategies)])),
+);
 
 const COMMON = {
   model: "gpt2",
@@ -272,22 +245,22 @@ export function defaultConfig(
         `expected ${TASK_STRATEGIES[t].join(", ")}`,
     );
   }
-  const { options, scheduleOptions, ...row } = TABLE[t][name];
-  const sonnet = t === "sonnet";
+  const defaults = TASKS.find((d) => d.name === t)!.defaults;
+  const { options, scheduleOptions, hasHead, uses, ...row } = defaults.strategies[name];
+  const registered = findStrategy(uses ?? name, t);
   return {
     task: t,
     strategy: name,
+    uses: registered.name,
     ...COMMON,
     ...row,
     dataDir: paths.dataDir ?? "./data",
     out: paths.out ?? `runs/${t}-${name}`,
     scheduleOptions: { ...scheduleOptions },
     adamBetas: [0.9, 0.999],
-    hasHead: !sonnet && !(t === "quora" && name === "cloze"),
-    select: sonnet
-      ? { metric: "dev_perplexity", mode: "min" }
-      : { metric: "dev_accuracy", mode: "max" },
+    hasHead: hasHead ?? defaults.hasHead,
+    select: { ...defaults.select },
     options: { ...options },
-    generation: sonnet ? { ...SONNET_GENERATION } : null,
+    generation: defaults.generation ? { ...defaults.generation } : null,
   };
 }

@@ -6,25 +6,25 @@
  * @module
  */
 import { join } from "node:path";
-import { perplexityFromNll } from "../eval/perplexity.ts";
-import { generate } from "../model/generate.ts";
-import type { GPT2 } from "../model/gpt2.ts";
-import { lmLoss } from "../model/lm_loss.ts";
-import type { LogitsProcessor } from "../model/sampling.ts";
-import { decode, encode, EOS_ID, padBatch } from "../model/tokenizer.ts";
-import { trainAll, trainLastBlocks } from "../strategies/freezing.ts";
-import { dataFile } from "./data_dir.ts";
-import { loadSonnets, parseSonnets, type Sonnet } from "./sonnet_data.ts";
+import { modelPerplexity } from "../../eval/model_perplexity.ts";
+import { generate } from "../../model/generate.ts";
+import type { GPT2 } from "../../model/gpt2.ts";
+import { lmLoss } from "../../model/lm_loss.ts";
+import type { LogitsProcessor } from "../../model/sampling.ts";
+import { decode, encode, EOS_ID, padBatch } from "../../model/tokenizer.ts";
+import { attachStrategy } from "../../strategies/registry.ts";
+import { dataFile } from "../data/data_dir.ts";
+import { loadSonnets, parseSonnets, type Sonnet } from "../data/sonnet_data.ts";
 import {
   newlineBoost,
   punctuationBoost,
   repetitionWindowPenalty,
   stopAtLines,
 } from "./sonnet_controls.ts";
-import { scoreSonnets } from "./sonnet_scoring.ts";
-import type { TrainingTask } from "./task.ts";
-import type { GenerationSettings, TrainConfig } from "./train_config.ts";
-import { writeSonnetFile } from "./writers.ts";
+import { scoreSonnets } from "../../eval/sonnet_scores.ts";
+import type { TrainingTask } from "../engine/task.ts";
+import type { GenerationSettings, TrainConfig } from "../engine/train_config.ts";
+import { writeSonnetFile } from "../data/writers.ts";
 
 /** Output files of the sonnet task inside the run folder. */
 export const SONNET_OUTPUTS = {
@@ -43,24 +43,6 @@ export interface SonnetBatch {
 /** Token ids of each sonnet followed by EOS, truncated to `maxLength`. */
 export function sonnetSequences(sonnets: Sonnet[], maxLength: number): number[][] {
   return sonnets.map((s) => [...encode(s.text), EOS_ID].slice(0, maxLength));
-}
-
-/** Applies the sonnet strategy's trainable parameters; throws for strategies not built yet. */
-function applyStrategy(model: GPT2, config: TrainConfig, log: (m: string) => void): void {
-  if (config.trainable === "last-blocks") {
-    const wanted = config.options.lastBlocks ?? 4;
-    const count = Math.min(wanted, model.config.nLayer);
-    if (count < wanted) {
-      log(`the model has ${count} blocks: all of them train (wanted the last ${wanted})`);
-    }
-    trainLastBlocks(model, count);
-  } else if (config.trainable === "all") trainAll(model);
-  else {
-    throw new Error(
-      `sonnet strategy '${config.strategy}' is not available yet: this version trains 'last4' ` +
-        `and 'full'`,
-    );
-  }
 }
 
 /** The study's generation controls as logits processors. */
@@ -108,28 +90,6 @@ export async function generateSonnets(
   return out;
 }
 
-/** Mean LM loss and perplexity of the model on whole sonnets (no dropout). */
-export async function sonnetPerplexity(
-  model: GPT2,
-  sequences: number[][],
-  batchSize: number,
-): Promise<{ loss: number; perplexity: number; tokens: number }> {
-  let nll = 0;
-  let count = 0;
-  for (let i = 0; i < sequences.length; i += batchSize) {
-    const b = padBatch(sequences.slice(i, i + batchSize));
-    const r = await model.gpu.scopeAsync(async () => {
-      const { loss, count } = model.gpu.noGrad(() =>
-        lmLoss(model, { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen })
-      );
-      return { mean: await loss.item(), count };
-    });
-    nll += r.mean * r.count;
-    count += r.count;
-  }
-  return { loss: nll / count, perplexity: perplexityFromNll(nll, count), tokens: count };
-}
-
 /**
  * Builds the sonnet task for a run: loads the files, sets which parameters train.
  */
@@ -154,7 +114,7 @@ export async function createSonnetTask(
   log(
     `sonnets: ${train.length} train, ${gold.length} dev gold, ${testPrompts.length} test prompts`,
   );
-  applyStrategy(model, config, log);
+  const strategy = attachStrategy(config, model, new Map(), log);
   return {
     trainSize: sequences.length,
     makeBatch(indices) {
@@ -165,15 +125,11 @@ export async function createSonnetTask(
       const { loss } = lmLoss(model, batch, { training: true, seed: ctx.seed });
       return { loss, tokens: batch.mask.reduce((a, b) => a + b, 0) };
     },
-    extraParams: () => new Map(),
-    paramGroups: () => [{
-      params: model.trainable(),
-      lr: config.lr,
-      weightDecay: config.weightDecay,
-      name: "gpt2",
-    }],
+    extraParams: () => strategy.params(),
+    paramGroups: () => strategy.paramGroups(),
+    onEpochStart: (e) => strategy.onEpochStart?.(e),
     async evaluate() {
-      const r = await sonnetPerplexity(model, goldSequences, config.batchSize);
+      const r = await modelPerplexity(model, goldSequences, config.batchSize);
       return { dev_loss: r.loss, dev_perplexity: r.perplexity };
     },
     async finish(runDir) {
@@ -181,7 +137,7 @@ export async function createSonnetTask(
       const test = await generateSonnets(model, testPrompts, g, config.seed + 1000);
       await writeSonnetFile(join(runDir, SONNET_OUTPUTS.dev), dev);
       await writeSonnetFile(join(runDir, SONNET_OUTPUTS.test), test);
-      const { perplexity } = await sonnetPerplexity(model, goldSequences, config.batchSize);
+      const { perplexity } = await modelPerplexity(model, goldSequences, config.batchSize);
       // Scored from the written file, exactly as `deno task eval` scores it.
       const devFile = join(runDir, SONNET_OUTPUTS.dev);
       const generated = parseSonnets(await Deno.readTextFile(devFile), devFile).sonnets;

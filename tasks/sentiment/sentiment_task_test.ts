@@ -1,22 +1,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { classificationReport } from "../eval/classification.ts";
-import { testGpu } from "../kernels/testing.ts";
-import { loadCheckpointTensors } from "../model/checkpoint.ts";
-import { saveModel } from "../model/load.ts";
-import { smallModel } from "../tests/small_model.ts";
-import { dataFile, resolveDataDir } from "./data_dir.ts";
-import { loadSentiment } from "./sentiment_data.ts";
-import {
-  meanCrossEntropy,
-  reportMetrics,
-  SENTIMENT_TASKS,
-  sentimentOutputs,
-  sentimentSequences,
-} from "./sentiment_task.ts";
-import { runTraining } from "./train_cli.ts";
-import { RUN_CHECKPOINTS } from "./trainer.ts";
-import { readPredictions } from "./writers.ts";
+import { testGpu } from "../../kernels/testing.ts";
+import { loadCheckpointTensors } from "../../model/checkpoint.ts";
+import { saveModel } from "../../model/load.ts";
+import { smallModel } from "../../tests/small_model.ts";
+import { dataFile, resolveDataDir } from "../data/data_dir.ts";
+import { loadSentiment } from "../data/sentiment_data.ts";
+import { SENTIMENT_TASKS, sentimentOutputs, sentimentSequences } from "./sentiment_task.ts";
+import { runTraining } from "../cli/train.ts";
+import { RUN_CHECKPOINTS } from "../engine/trainer.ts";
+import { readPredictions } from "../data/writers.ts";
 
 const gpu = testGpu();
 
@@ -33,33 +26,6 @@ Deno.test("sentimentSequences() keeps each sentence's first maxLength tokens and
     sequences: [[15496], [15496]],
     truncated: 1,
   });
-});
-
-Deno.test("reportMetrics() names accuracy, macro F1 and per-class precision and recall", () => {
-  // gold [0, 1, 1], pred [0, 0, 1]: class 0 P 1/2 R 1; class 1 P 1 R 1/2; F1 2/3 each
-  const m = reportMetrics(classificationReport([0, 1, 1], [0, 0, 1], 2));
-  assert.deepEqual(Object.keys(m), [
-    "dev_accuracy",
-    "dev_macro_f1",
-    "dev_precision_0",
-    "dev_recall_0",
-    "dev_precision_1",
-    "dev_recall_1",
-  ]);
-  assert.ok(Math.abs(m.dev_accuracy - 2 / 3) < 1e-12 && Math.abs(m.dev_macro_f1 - 2 / 3) < 1e-12);
-  assert.deepEqual([m.dev_precision_0, m.dev_recall_0, m.dev_precision_1, m.dev_recall_1], [
-    0.5,
-    1,
-    1,
-    0.5,
-  ]);
-});
-
-Deno.test("meanCrossEntropy() equals −log softmax of the gold class averaged over rows", () => {
-  const rows = [Float32Array.from([0, 0]), Float32Array.from([Math.log(3), 0])];
-  // row 0: −log(1/2); row 1 (gold 0): −log(3/4)
-  const want = (Math.log(2) + Math.log(4 / 3)) / 2;
-  assert.ok(Math.abs(meanCrossEntropy(rows, [1, 0]) - want) < 1e-7);
 });
 
 /** Saves the small random GPT-2 as an HF checkpoint folder and returns its tensors. */
@@ -142,6 +108,11 @@ async function endToEnd(task: "sst" | "cfimdb", testRows: number): Promise<void>
         // epoch 0 trains the head, epoch 1 also h.1 and ln_f; h.0 and the embeddings stay frozen
         const unfrozen = [...start.keys()].filter((n) => /^(h\.1\.|ln_f\.)/.test(n));
         assert.deepEqual(moved, unfrozen, `${where}: exactly the unfrozen groups moved`);
+        // the effective rate of every group per epoch: 0 while frozen, the group's rate after
+        assert.equal(metrics[0].lr_embeddings, 0);
+        assert.equal(metrics[0]["lr_h.1+ln_f"], 0);
+        assert.ok(metrics[0].lr_head > 0 && metrics[1]["lr_h.1+ln_f"] > 0, where);
+        assert.ok(metrics[1]["lr_h.1+ln_f"] < metrics[1].lr_head, `${where}: ÷2.6 below`);
       }
     }
   } finally {

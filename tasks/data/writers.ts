@@ -12,7 +12,7 @@
  * @module
  */
 
-import { writeFileAtomic } from "../model/atomic_write.ts";
+import { writeFileAtomic } from "../../model/atomic_write.ts";
 import { parseSonnets } from "./sonnet_data.ts";
 
 /** Prediction column names CS224N uses. */

@@ -14,9 +14,9 @@
  * @module
  */
 
-import { pathExists } from "../model/path_exists.ts";
+import { pathExists } from "../../model/path_exists.ts";
 import { join } from "node:path";
-import { writeTextAtomic } from "./writers.ts";
+import { writeTextAtomic } from "../data/writers.ts";
 
 /** File names inside a run folder. */
 export const RUN_FILES = Object.freeze({

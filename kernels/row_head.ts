@@ -16,8 +16,7 @@
  * @module
  */
 import type { Kernel } from "./kernel.ts";
-import { grid1d, maxChunkElements } from "./dispatch_util.ts";
-import { PACK_KERNEL } from "./matmul_wgsl.ts";
+import { grid1d, LINEAR_INDEX, maxChunkElements } from "./dispatch_util.ts";
 import { empty, expectDtype, type Tensor } from "./tensor.ts";
 
 /** Most rows one dispatch handles (its accumulators live in registers); more rows are split. */
@@ -25,6 +24,32 @@ export const ROW_HEAD_MAX_ROWS = 16;
 /** vec4 columns per invocation, and invocations per workgroup (measured on llvmpipe). */
 const COLS4 = 4;
 const LANES = 8;
+
+/**
+ * Wt[k, c] = W[c, k] for c < n (0 for the padding columns up to ld), in 4 × 4 blocks: each
+ * invocation reads four rows of W as vec4s and writes four vec4 columns of Wt.
+ */
+const TRANSPOSE_4X4: Kernel = {
+  name: "row_head_transpose",
+  params: [["total", "u32"], ["K4", "u32"], ["n", "u32"], ["ld4", "u32"], ["shift4", "u32"]],
+  buffers: [
+    { name: "W", type: "vec4<f32>", access: "read" },
+    { name: "Wt", type: "vec4<f32>", access: "read_write" },
+  ],
+  workgroupSize: [256, 1, 1],
+  body: `  let i = ${LINEAR_INDEX};
+  if (i >= p.total) { return; }
+  let j4 = i % p.ld4;
+  let q = i / p.ld4;
+  var r: array<vec4<f32>, 4>;
+  for (var e = 0u; e < 4u; e++) {
+    let c = j4 * 4u + e;
+    r[e] = select(vec4<f32>(), W[p.shift4 + min(c, p.n - 1u) * p.K4 + q], c < p.n);
+  }
+  for (var u = 0u; u < 4u; u++) {
+    Wt[(q * 4u + u) * p.ld4 + j4] = vec4(r[0][u], r[1][u], r[2][u], r[3][u]);
+  }`,
+};
 
 /** A weight (N, K) transposed to (K, N) in column chunks, for {@link rowHeadMatmul}. */
 export interface TransposedHead {
@@ -53,6 +78,7 @@ export function transposeHead(w: Tensor): TransposedHead {
   expectDtype("transposeHead", "w", w, "f32");
   if (w.shape.length !== 2) throw new Error(`transposeHead: w must be (N, K), got ${w.label()}`);
   const [N, K] = w.shape;
+  if (K % 4 !== 0) throw new Error(`transposeHead: K = ${K} must be a multiple of 4`);
   const gpu = w.gpu;
   const max = maxChunkElements(gpu);
   // Each chunk's source rows and its transposed copy must fit one binding.
@@ -63,12 +89,12 @@ export function transposeHead(w: Tensor): TransposedHead {
     const ld = Math.ceil(n / 4) * 4;
     const t = empty(gpu, [K, ld]);
     const src = w.window(n0 * K, n * K);
-    // Element (r = k, c = col) of the source block sits at col·K + k.
+    const total = (K / 4) * (ld / 4);
     gpu.dispatch(
-      PACK_KERNEL,
-      [K * ld, K, K, n, ld, src.shift, 0, 1, K],
+      TRANSPOSE_4X4,
+      [total, K / 4, n, ld / 4, src.shift / 4],
       [src.window, t.whole()],
-      grid1d(gpu, K * ld),
+      grid1d(gpu, total),
     );
     gpu.keep(t);
     chunks.push({ n0, n, t });

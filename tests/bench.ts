@@ -24,6 +24,9 @@ import { GPT2 } from "../model/gpt2.ts";
 import { initParameters } from "../model/init.ts";
 import { lmLoss } from "../model/lm_loss.ts";
 import { generate } from "../model/generate.ts";
+import { crossEntropy } from "../kernels/cross_entropy.ts";
+import { lmHeadCrossEntropy } from "../kernels/lm_head_loss.ts";
+import { rowHeadMatmul, transposeHead } from "../kernels/row_head.ts";
 import {
   type BenchResult,
   comparisonTable,
@@ -158,6 +161,46 @@ if (!args.values.quick) await matmulRow("LM head 1024×768·(50257×768)ᵀ", BT
   row("LayerNorm 1024×768", `${(BT / ms * 1000 / 1e6).toFixed(3)} M rows/s`, `${ms.toFixed(2)} ms`);
 }
 
+/** Before/after of the kept changes: the unfused path still exists, so both run here. */
+async function changeRows(C: number, label: string) {
+  const V = 50257;
+  const w = rand([V, C], 11, true);
+  for (const M of [1, 12]) {
+    const x = rand([M, C], 12);
+    const head = transposeHead(w);
+    const before = await time(gpu, () => void gpu.noGrad(() => matmul(x, w, { transB: true })));
+    const after = await time(gpu, () => void rowHeadMatmul(x, head));
+    head.dispose();
+    row(
+      `${label} decoding LM head, ${M} row${M > 1 ? "s" : ""}: matmul → row head`,
+      `${before.toFixed(1)} → ${after.toFixed(1)} ms (${(before / after).toFixed(2)}×)`,
+      "kernels/row_head.ts; the weight is transposed once per generate()",
+    );
+    x.dispose();
+  }
+  const N = 1024;
+  const x = rand([N, C], 13, true);
+  const targets = Array.from({ length: N }, (_, i) => (i * 7919) % V);
+  const step = (fused: boolean) => async () => {
+    const loss = fused
+      ? lmHeadCrossEntropy(x, w, targets)
+      : crossEntropy(matmul(x, w, { transB: true }), targets);
+    backward(loss);
+    await x.grad!.read();
+    for (const t of [x, w]) t.grad?.dispose(), t.grad = null;
+  };
+  const reps = C > 128 ? 1 : 3;
+  const before = await time(gpu, step(false), reps);
+  const after = await time(gpu, step(true), reps);
+  row(
+    `${label} LM head + cross-entropy fwd+bwd, ${N} rows: unfused → fused`,
+    `${before.toFixed(0)} → ${after.toFixed(0)} ms (${(before / after).toFixed(2)}×)`,
+    "kernels/lm_head_loss.ts (lmLoss uses it)",
+  );
+  x.dispose();
+  w.dispose();
+}
+
 async function modelRows(key: string, label: string, config: GPT2Config, B: number, T: number) {
   const model = GPT2.fromTensors(gpu, config, initParameters(config, 0));
   const ids = Int32Array.from({ length: B * T }, (_, i) => (i * 7919) % config.vocabSize);
@@ -219,6 +262,7 @@ async function modelRows(key: string, label: string, config: GPT2Config, B: numb
   gpu.trimPool();
 }
 
+await changeRows(128, "tiny");
 await modelRows("tiny", "tiny", PRESETS.tiny, 8, 128);
 if (!args.values.quick) await modelRows("gpt2", "gpt2 (124M, random)", { ...PRESETS.gpt2 }, 8, 128);
 

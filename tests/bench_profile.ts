@@ -7,7 +7,7 @@
 import type { Gpu } from "../kernels/gpu.ts";
 import { backward } from "../kernels/autograd.ts";
 import { AdamW } from "../kernels/adamw.ts";
-import { crossEntropy } from "../kernels/cross_entropy.ts";
+import { lmHeadCrossEntropy } from "../kernels/lm_head_loss.ts";
 import { reshape } from "../kernels/shape.ts";
 import { formatProfile, Profiler } from "../kernels/profiler.ts";
 import { PRESETS } from "../model/config.ts";
@@ -39,9 +39,11 @@ export async function profileTiny(gpu: Gpu): Promise<void> {
         "forward",
         () => model.forward({ ids, batch: B, seqLen: T }, { training: true }).hidden,
       );
+      // The tied head fused with the loss, as lmLoss computes it.
       const loss = profiler.region("head+loss", () =>
-        crossEntropy(
-          reshape(model.logits(hidden), [B * T, config.vocabSize]),
+        lmHeadCrossEntropy(
+          reshape(hidden, [B * T, config.nEmbd]),
+          model.param("wte.weight"),
           targets,
           { ignoreIndex: IGNORE_INDEX },
         ));

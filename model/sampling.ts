@@ -127,24 +127,10 @@ function kthLargest(values: Float64Array, k: number): number {
  */
 export function nucleus(
   logits: Float32Array,
-  { temperature = 1, topK = 0, topP = 1 }: SamplingOptions,
+  options: SamplingOptions,
 ): { ids: Int32Array; probs: Float64Array } {
-  if (!(temperature > 0)) throw new Error(`sampling: temperature must be > 0, got ${temperature}`);
-  if (!(topP > 0 && topP <= 1)) throw new Error(`sampling: topP must be in (0, 1], got ${topP}`);
-  if (!Number.isInteger(topK) || topK < 0) {
-    throw new Error(`sampling: topK must be a non-negative integer, got ${topK}`);
-  }
-  const n = logits.length;
-  const x = Float64Array.from(logits);
-  const floor = topK > 0 && topK < n ? kthLargest(x, topK) : -Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) if (x[i] > max) max = x[i];
-  const p = new Float64Array(n);
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    if (x[i] >= floor && x[i] > -Infinity) total += p[i] = Math.exp((x[i] - max) / temperature);
-  }
-  const threshold = topP < 1 ? nucleusThreshold(p, topP * total) : 0;
+  const { p, threshold } = filterWeights(logits, options);
+  const n = p.length;
   let count = 0;
   for (let i = 0; i < n; i++) if (p[i] > 0 && p[i] >= threshold) count++;
   const ids = new Int32Array(count);
@@ -162,22 +148,58 @@ export function nucleus(
   return { ids, probs };
 }
 
-/** Buckets per factor of 2 of probability in {@link nucleusThreshold}'s histogram. */
+/** Buckets per factor of 2 of probability in the top-p histogram. */
 const BUCKETS_PER_OCTAVE = 16;
 /** Octaves the histogram covers below the largest weight (1); smaller weights share the last. */
 const OCTAVES = 64;
 
 /**
- * The largest weight t such that the weights ≥ t sum to at least `target` (`p` holds weights in
- * [0, 1] with maximum 1). Linear time: one pass fills a histogram of the weights by log₂
- * (16 buckets per octave), a scan from the top finds the bucket where the mass reaches the
- * target, and only that bucket's members are sorted to find the exact threshold.
+ * Unnormalised weights after temperature and top-k (max 1, 0 = dropped) and the top-p threshold:
+ * the kept tokens are those with weight > 0 and ≥ threshold.
  */
-function nucleusThreshold(p: Float64Array, target: number): number {
+function filterWeights(
+  logits: Float32Array,
+  { temperature = 1, topK = 0, topP = 1 }: SamplingOptions,
+): { p: Float64Array; threshold: number } {
+  if (!(temperature > 0)) throw new Error(`sampling: temperature must be > 0, got ${temperature}`);
+  if (!(topP > 0 && topP <= 1)) throw new Error(`sampling: topP must be in (0, 1], got ${topP}`);
+  if (!Number.isInteger(topK) || topK < 0) {
+    throw new Error(`sampling: topK must be a non-negative integer, got ${topK}`);
+  }
+  const n = logits.length;
+  const floor = topK > 0 && topK < n ? kthLargest(Float64Array.from(logits), topK) : -Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) if (logits[i] > max) max = logits[i];
+  const p = new Float64Array(n);
+  // Each weight's histogram bucket by −log₂(weight), from the logit (no logarithm needed).
   const nb = BUCKETS_PER_OCTAVE * OCTAVES;
-  const bucketOf = (v: number) => Math.min(nb - 1, Math.floor(-Math.log2(v) * BUCKETS_PER_OCTAVE));
+  const bucket = new Uint16Array(n);
+  const perUnit = Math.LOG2E * BUCKETS_PER_OCTAVE / temperature;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const x = logits[i];
+    if (x >= floor && x > -Infinity) {
+      total += p[i] = Math.exp((x - max) / temperature);
+      bucket[i] = Math.min(nb - 1, Math.floor((max - x) * perUnit));
+    }
+  }
+  const threshold = topP < 1 ? nucleusThreshold(p, bucket, nb, topP * total) : 0;
+  return { p, threshold };
+}
+
+/**
+ * The largest weight t such that the weights ≥ t sum to at least `target`. Linear time: the
+ * weights' mass per histogram bucket (16 per factor of 2), a scan from the top for the bucket where
+ * the mass reaches the target, and a sort of that bucket's members only.
+ */
+function nucleusThreshold(
+  p: Float64Array,
+  bucket: Uint16Array,
+  nb: number,
+  target: number,
+): number {
   const mass = new Float64Array(nb);
-  for (let i = 0; i < p.length; i++) if (p[i] > 0) mass[bucketOf(p[i])] += p[i];
+  for (let i = 0; i < p.length; i++) if (p[i] > 0) mass[bucket[i]] += p[i];
   let above = 0;
   let edge = nb - 1;
   for (let b = 0; b < nb; b++) {
@@ -188,7 +210,7 @@ function nucleusThreshold(p: Float64Array, target: number): number {
     above += mass[b];
   }
   const members: number[] = [];
-  for (let i = 0; i < p.length; i++) if (p[i] > 0 && bucketOf(p[i]) === edge) members.push(p[i]);
+  for (let i = 0; i < p.length; i++) if (p[i] > 0 && bucket[i] === edge) members.push(p[i]);
   members.sort((a, b) => b - a);
   for (const v of members) {
     above += v;
@@ -230,11 +252,18 @@ export function chooseToken(
 ): number {
   const sample = options.sample ?? ((options.temperature ?? 0) > 0);
   if (!sample) return argmax(logits);
-  const { ids, probs } = nucleus(logits, options);
-  let r = random();
-  for (let i = 0; i < ids.length; i++) {
-    r -= probs[i];
-    if (r < 0) return ids[i];
+  // Draw straight from the kept weights (no candidate arrays): r · kept mass, scanned in id order.
+  const { p, threshold } = filterWeights(logits, options);
+  let kept = 0;
+  for (let i = 0; i < p.length; i++) if (p[i] > 0 && p[i] >= threshold) kept += p[i];
+  let r = random() * kept;
+  let last = -1;
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] > 0 && p[i] >= threshold) {
+      last = i;
+      r -= p[i];
+      if (r < 0) return i;
+    }
   }
-  return ids[ids.length - 1];
+  return last;
 }

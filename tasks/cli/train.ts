@@ -6,6 +6,7 @@
  * @module
  */
 import { acquireGpu } from "../../kernels/gpu.ts";
+import { formatProfile, Profiler } from "../../kernels/profiler.ts";
 import { loadModel } from "../../model/load.ts";
 import { DOWNLOADABLE_MODELS } from "../../model/hub.ts";
 import { runCommand } from "./run_command.ts";
@@ -13,7 +14,7 @@ import { createProgress } from "../engine/progress.ts";
 import { createRunDir, readRunConfig } from "../engine/run_dir.ts";
 import type { TrainingTask } from "../engine/task.ts";
 import { findTask } from "../registry.ts";
-import { parseTrainArgs, type TrainConfig } from "../engine/train_config.ts";
+import { HelpRequested, parseTrainArgs, type TrainConfig } from "../engine/train_config.ts";
 import { train, type TrainResult } from "../engine/trainer.ts";
 import type { GPT2 } from "../../model/gpt2.ts";
 
@@ -49,7 +50,9 @@ export interface RunOptions {
  */
 export async function runTraining(argv: string[], options: RunOptions = {}): Promise<TrainResult> {
   const log = options.log ?? ((m: string) => console.error(m));
-  let config = parseTrainArgs(argv);
+  // --profile is a switch of this command, not of the saved configuration.
+  const profile = argv.includes("--profile");
+  let config = parseTrainArgs(argv.filter((a) => a !== "--profile"));
   const resume = config.resume;
   if (resume !== null) {
     config = { ...(await readRunConfig(resume)) as unknown as TrainConfig, resume, out: resume };
@@ -59,6 +62,12 @@ export async function runTraining(argv: string[], options: RunOptions = {}): Pro
   }
   const gpu = await acquireGpu();
   log(`adapter: ${gpu.describe()}`);
+  const profiler = profile ? new Profiler(gpu.device) : null;
+  if (profiler) {
+    gpu.profiler = profiler;
+    profiler.start();
+    log("--profile: every dispatch is timed (each in its own compute pass)");
+  }
   const dropout = config.modelDropout;
   const model = await loadModel(config.model, {
     gpu,
@@ -101,6 +110,15 @@ export async function runTraining(argv: string[], options: RunOptions = {}): Pro
     return result;
   } finally {
     if (!options.interrupt) Deno.removeSignalListener("SIGINT", onSigint);
+    if (profiler) {
+      log(
+        `\nprofile of the whole run (kernels, host buckets):\n${
+          formatProfile(await profiler.report(gpu), 30)
+        }`,
+      );
+      gpu.profiler = null;
+      profiler.dispose();
+    }
     model.dispose();
   }
 }
@@ -117,7 +135,13 @@ function withOfflineHint(error: unknown, config: TrainConfig): unknown {
 
 if (import.meta.main) {
   await runCommand(Deno.args, null, async (argv) => {
-    const result = await runTraining(argv);
-    return result.status === "interrupted" ? 130 : 0;
+    try {
+      const result = await runTraining(argv);
+      return result.status === "interrupted" ? 130 : 0;
+    } catch (error) {
+      if (!(error instanceof HelpRequested)) throw error;
+      const profileLine = `${"  --profile".padEnd(30)}print per-kernel device time and host time`;
+      throw new HelpRequested(error.message.replace(/^ {2}--help, -h/m, `${profileLine}\n$&`));
+    }
   });
 }

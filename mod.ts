@@ -97,3 +97,5 @@ export * from "./strategies/ulmfit_strategy.ts";
 export * from "./strategies/strategy.ts";
 export * from "./strategies/registry.ts";
 export * from "./strategies/freezing_strategies.ts";
+export * from "./strategies/lora.ts";
+export * from "./strategies/lora_peft.ts";

@@ -19,7 +19,7 @@ import { classificationReport } from "../../eval/classification.ts";
 import { crossEntropy } from "../../kernels/cross_entropy.ts";
 import type { GPT2 } from "../../model/gpt2.ts";
 import { encode, padBatch } from "../../model/tokenizer.ts";
-import { attachStrategy } from "../../strategies/registry.ts";
+import { attachStrategy, STRATEGY_DIR } from "../../strategies/registry.ts";
 import { classify, createClassifierHead } from "../classification/classifier_head.ts";
 import { predictClasses } from "../classification/predict.ts";
 import { meanCrossEntropy, reportMetrics } from "../classification/report.ts";
@@ -159,7 +159,10 @@ export async function createSentimentTask(
   const task = config.task;
   const spec = SENTIMENT_TASKS[task];
   const K = spec.numClasses;
-  const maxLength = Math.min(config.maxLength ?? Infinity, model.config.nPositions);
+  const headSeed = (Math.imul(config.seed, 2654435761) + 0x68656164) >>> 0;
+  const head = createClassifierHead(model.gpu, model.config.nEmbd, K, { seed: headSeed });
+  const strategy = attachStrategy(config, model, head.params(), log);
+  const maxLength = Math.min(config.maxLength ?? Infinity, model.contextRoom);
   const train = (await load(config.dataDir, spec.train, true, K, log))
     .slice(0, config.limit ?? undefined);
   const dev = (await load(config.dataDir, spec.dev, true, K, log))
@@ -170,9 +173,6 @@ export async function createSentimentTask(
     `${task}: ${train.length} train, ${dev.length} dev examples; up to ${maxLength} tokens ` +
       `(${truncated} train sequences cut)`,
   );
-  const headSeed = (Math.imul(config.seed, 2654435761) + 0x68656164) >>> 0;
-  const head = createClassifierHead(model.gpu, model.config.nEmbd, K, { seed: headSeed });
-  const strategy = attachStrategy(config, model, head.params(), log);
   const outputs = sentimentOutputs(task);
   const devGold = dev.map((e) => e.label!);
   let epoch = 0;
@@ -233,6 +233,7 @@ export async function createSentimentTask(
         rows(test, testPred.classes),
         "csv",
       );
+      await strategy.save?.(join(runDir, STRATEGY_DIR));
       const full = { task, examples: dev.length, numClasses: K, ...r };
       await writeTextAtomic(join(runDir, outputs.report), JSON.stringify(full, null, 2) + "\n");
       log(`${task} dev confusion (rows gold, columns predicted): ${JSON.stringify(r.confusion)}`);

@@ -25,6 +25,9 @@ const GENERATION: Readonly<GenerationSettings> = Object.freeze({
 });
 
 const LAST4 = { lastBlocks: 4 };
+const LORA = { loraRank: 8, loraAlpha: 16, loraDropout: 0.05, loraTargets: ["c_attn"] };
+const LORA_SOURCE =
+  "baseline's bs/epochs; r 8, α 16, dropout 0.05 on c_attn (issue 9, PEFT's usual GPT-2 setting); lr 2e-4 of Hu et al. 2021 (GPT-2 on E2E)";
 
 /** The sonnet rows of the defaults table; `last4` (the study's baseline) is the default. */
 // deno-fmt-ignore
@@ -32,6 +35,7 @@ export const SONNET_DEFAULTS: TaskDefaults = {
   strategies: {
     last4: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, uses: "last-blocks", options: LAST4, source: "SEED.md sonnet baseline" },
     full: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, source: "baseline's settings, all parameters" },
+    lora: { epochs: 10, batchSize: 8, lr: 2e-4, dropout: 0, options: LORA, source: LORA_SOURCE },
   },
   select: { metric: "dev_perplexity", mode: "min" },
   hasHead: false,

@@ -12,7 +12,7 @@ import type { GPT2 } from "../../model/gpt2.ts";
 import { lmLoss } from "../../model/lm_loss.ts";
 import type { LogitsProcessor } from "../../model/sampling.ts";
 import { decode, encode, EOS_ID, padBatch } from "../../model/tokenizer.ts";
-import { attachStrategy } from "../../strategies/registry.ts";
+import { attachStrategy, STRATEGY_DIR } from "../../strategies/registry.ts";
 import { dataFile } from "../data/data_dir.ts";
 import { loadSonnets, parseSonnets, type Sonnet } from "../data/sonnet_data.ts";
 import {
@@ -71,7 +71,7 @@ export async function generateSonnets(
   for (let i = 0; i < prompts.length; i += batchSize) {
     const chunk = prompts.slice(i, i + batchSize);
     const texts = chunk.map((p) => p.text + "\n");
-    const room = model.config.nPositions;
+    const room = model.contextRoom;
     const ids = texts.map((t) => encode(t).slice(-Math.max(1, room - 1)));
     const { tokens } = await generate(model, ids, {
       maxNewTokens: Math.min(g.maxNewTokens, room - Math.max(...ids.map((x) => x.length))),
@@ -100,7 +100,8 @@ export async function createSonnetTask(
 ): Promise<TrainingTask<SonnetBatch>> {
   const g = config.generation;
   if (!g) throw new Error("sonnet task: the configuration has no generation settings");
-  const maxLength = Math.min(config.maxLength ?? Infinity, model.config.nPositions);
+  const strategy = attachStrategy(config, model, new Map(), log);
+  const maxLength = Math.min(config.maxLength ?? Infinity, model.contextRoom);
   const train = (await loadSonnets(dataFile(config.dataDir, "sonnets.txt"))).sonnets
     .slice(0, config.limit ?? undefined);
   const gold = (await loadSonnets(dataFile(config.dataDir, "TRUE_sonnets_held_out_dev.txt")))
@@ -114,7 +115,6 @@ export async function createSonnetTask(
   log(
     `sonnets: ${train.length} train, ${gold.length} dev gold, ${testPrompts.length} test prompts`,
   );
-  const strategy = attachStrategy(config, model, new Map(), log);
   return {
     trainSize: sequences.length,
     makeBatch(indices) {
@@ -137,6 +137,7 @@ export async function createSonnetTask(
       const test = await generateSonnets(model, testPrompts, g, config.seed + 1000);
       await writeSonnetFile(join(runDir, SONNET_OUTPUTS.dev), dev);
       await writeSonnetFile(join(runDir, SONNET_OUTPUTS.test), test);
+      await strategy.save?.(join(runDir, STRATEGY_DIR));
       const { perplexity } = await modelPerplexity(model, goldSequences, config.batchSize);
       // Scored from the written file, exactly as `deno task eval` scores it.
       const devFile = join(runDir, SONNET_OUTPUTS.dev);

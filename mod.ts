@@ -99,3 +99,5 @@ export * from "./strategies/registry.ts";
 export * from "./strategies/freezing_strategies.ts";
 export * from "./strategies/lora.ts";
 export * from "./strategies/lora_peft.ts";
+export * from "./strategies/unlikelihood.ts";
+export * from "./kernels/unlikelihood.ts";

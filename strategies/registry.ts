@@ -14,6 +14,7 @@ import type { TrainConfig } from "../tasks/engine/train_defaults.ts";
 import type { AttachedStrategy, Strategy } from "./strategy.ts";
 import { LORA } from "./lora.ts";
 import { ULMFIT } from "./ulmfit_strategy.ts";
+import { UNLIKELIHOOD } from "./unlikelihood.ts";
 
 /** Folder of a run where a strategy saves its own parameters (PEFT's layout). */
 export const STRATEGY_DIR = "adapter";
@@ -25,6 +26,7 @@ export const STRATEGIES: readonly Strategy[] = Object.freeze([
   LAST_BLOCKS,
   ULMFIT,
   LORA,
+  UNLIKELIHOOD,
 ]);
 
 /**

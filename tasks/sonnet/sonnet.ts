@@ -35,6 +35,7 @@ export const SONNET_DEFAULTS: TaskDefaults = {
   strategies: {
     last4: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, uses: "last-blocks", options: LAST4, source: "SEED.md sonnet baseline" },
     full: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, source: "baseline's settings, all parameters" },
+    unlikelihood: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, options: { ...LAST4, unlikelihoodWeight: 1, unlikelihoodCandidates: "context" }, source: "Task A: baseline + unlikelihood; α 1 and context candidates of Welleck et al. 2019" },
     lora: { epochs: 10, batchSize: 8, lr: 2e-4, dropout: 0, options: LORA, source: LORA_SOURCE },
   },
   select: { metric: "dev_perplexity", mode: "min" },

@@ -6,6 +6,7 @@
  * @module
  */
 import { join } from "node:path";
+import { add } from "../../kernels/elementwise.ts";
 import { modelPerplexity } from "../../eval/model_perplexity.ts";
 import { generate } from "../../model/generate.ts";
 import type { GPT2 } from "../../model/gpt2.ts";
@@ -122,8 +123,15 @@ export async function createSonnetTask(
       return { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen };
     },
     loss(batch, ctx) {
-      const { loss } = lmLoss(model, batch, { training: true, seed: ctx.seed });
-      return { loss, tokens: batch.mask.reduce((a, b) => a + b, 0) };
+      const { loss, logits, targets, count } = lmLoss(model, batch, {
+        training: true,
+        seed: ctx.seed,
+      });
+      const extra = strategy.extraLoss?.({ logits, input: batch, targets, count });
+      return {
+        loss: extra ? add(loss, extra) : loss,
+        tokens: batch.mask.reduce((a, b) => a + b, 0),
+      };
     },
     extraParams: () => strategy.params(),
     paramGroups: () => strategy.paramGroups(),

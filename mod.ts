@@ -101,3 +101,6 @@ export * from "./strategies/lora.ts";
 export * from "./strategies/lora_peft.ts";
 export * from "./strategies/unlikelihood.ts";
 export * from "./kernels/unlikelihood.ts";
+export * from "./strategies/prefix.ts";
+export * from "./kernels/prefix_kv.ts";
+export * from "./kernels/tanh.ts";

@@ -13,8 +13,9 @@ import type { GPT2 } from "../model/gpt2.ts";
 import type { TrainConfig } from "../tasks/engine/train_defaults.ts";
 import type { AttachedStrategy, Strategy } from "./strategy.ts";
 import { LORA } from "./lora.ts";
+import { PREFIX } from "./prefix.ts";
 import { ULMFIT } from "./ulmfit_strategy.ts";
-import { UNLIKELIHOOD } from "./unlikelihood.ts";
+import { PREFIX_UNLIKELIHOOD, UNLIKELIHOOD } from "./unlikelihood.ts";
 
 /** Folder of a run where a strategy saves its own parameters (PEFT's layout). */
 export const STRATEGY_DIR = "adapter";
@@ -27,6 +28,8 @@ export const STRATEGIES: readonly Strategy[] = Object.freeze([
   ULMFIT,
   LORA,
   UNLIKELIHOOD,
+  PREFIX,
+  PREFIX_UNLIKELIHOOD,
 ]);
 
 /**

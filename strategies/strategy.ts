@@ -55,6 +55,8 @@ export interface AttachedStrategy {
   onEpochStart?(epoch: number): void;
   /** An extra differentiable loss term added to a language-modelling loss (unlikelihood). */
   extraLoss?(step: LmStep): Tensor | null;
+  /** Called once after training, before the final predictions or generations (keep a computed prefix). */
+  beforeInference?(): Promise<void>;
   /** Writes the strategy's parameters in their own layout (PEFT's) into `dir`, atomically. */
   save?(dir: string): Promise<void>;
   /** Removes what it attached to the model (adapters, prefixes). */

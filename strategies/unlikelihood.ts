@@ -15,6 +15,7 @@ import { reshape } from "../kernels/shape.ts";
 import type { Tensor } from "../kernels/tensor.ts";
 import { type CandidateSets, candidateSets, unlikelihood } from "../kernels/unlikelihood.ts";
 import { LAST_BLOCKS } from "./freezing_strategies.ts";
+import { PREFIX } from "./prefix.ts";
 import type { LmStep, Strategy } from "./strategy.ts";
 
 /** How negatives are chosen: every earlier token, or the last `size` of them. */
@@ -124,5 +125,13 @@ export const UNLIKELIHOOD: Strategy = withUnlikelihood(
   LAST_BLOCKS,
   "unlikelihood",
   "last N blocks + token-level unlikelihood against earlier tokens (Welleck et al. 2019; Task A)",
+  ["sonnet"],
+);
+
+/** The study's Task C: prefix-tuning with the unlikelihood term (the two composed). */
+export const PREFIX_UNLIKELIHOOD: Strategy = withUnlikelihood(
+  PREFIX,
+  "prefix-unlikelihood",
+  "prefix-tuning + token-level unlikelihood (Task C)",
   ["sonnet"],
 );

@@ -78,7 +78,14 @@ Deno.test("defaultConfig() picks each task's default strategy when none is given
     ["sonnet", "sst", "cfimdb", "quora"].map((t) => defaultConfig(t).strategy),
     ["last4", "full", "full", "linear"],
   );
-  assert.deepEqual(TASK_STRATEGIES.sonnet, ["last4", "full", "unlikelihood", "lora"]);
+  assert.deepEqual(TASK_STRATEGIES.sonnet, [
+    "last4",
+    "full",
+    "unlikelihood",
+    "prefix",
+    "prefix-unlikelihood",
+    "lora",
+  ]);
 });
 
 Deno.test("defaultConfig() gives sonnet the study's generation controls", () => {

@@ -211,6 +211,7 @@ export async function createSentimentTask(
       return { ...reportMetrics(r), dev_loss: meanCrossEntropy(p.logits, devGold) };
     },
     async finish(runDir) {
+      await strategy.beforeInference?.();
       const { p, report: r } = await report();
       const test = await load(config.dataDir, spec.test, false, K, log);
       const testPred = await predictClasses(

@@ -141,6 +141,7 @@ export async function createSonnetTask(
       return { dev_loss: r.loss, dev_perplexity: r.perplexity };
     },
     async finish(runDir) {
+      await strategy.beforeInference?.();
       const dev = await generateSonnets(model, devPrompts, g, config.seed);
       const test = await generateSonnets(model, testPrompts, g, config.seed + 1000);
       await writeSonnetFile(join(runDir, SONNET_OUTPUTS.dev), dev);

@@ -191,7 +191,7 @@ Deno.test("parseTrainArgs() throws naming the task or strategy when unknown or m
   assert.throws(() => parse("--task=imdb"), /--task: unknown task "imdb"/);
   assert.throws(
     () => parse("--task=sst", "--strategy=unlikelihood"),
-    /--strategy: unknown .*"unlikelihood"/,
+    /--strategy: unknown .*"unlikelihood" for --task=sst \(it applies to sonnet\)/,
   );
   assert.throws(() => parse("--task=sst", "--lora-r=4"), /--lora-r: applies to .*lora/);
   assert.throws(

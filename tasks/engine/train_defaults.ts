@@ -18,7 +18,7 @@
  */
 
 import type { ScheduleName, ScheduleOptions } from "../../strategies/schedules.ts";
-import { findStrategy } from "../../strategies/registry.ts";
+import { findStrategy, STRATEGIES } from "../../strategies/registry.ts";
 import { TASKS } from "../registry.ts";
 
 /** A `--task` name (one of {@linkcode TASK_NAMES}). */
@@ -246,8 +246,12 @@ export function defaultConfig(
   const t = task as TaskName;
   const name = strategy ?? TASK_STRATEGIES[t][0];
   if (!TASK_STRATEGIES[t].includes(name)) {
+    const registered = STRATEGIES.find((s) => s.name === name);
+    const why = registered && !registered.tasks.includes(t)
+      ? ` (it applies to ${registered.tasks.join(", ")})`
+      : "";
     throw new Error(
-      `--strategy: unknown strategy ${JSON.stringify(name)} for --task=${t}; ` +
+      `--strategy: unknown strategy ${JSON.stringify(name)} for --task=${t}${why}; ` +
         `expected ${TASK_STRATEGIES[t].join(", ")}`,
     );
   }

@@ -35,8 +35,8 @@ export interface StrategyContext {
 
 /** What a language-modelling loss computed, for a strategy's extra loss term. */
 export interface LmStep {
-  /** Logits (N, V), N = B·T rows in the batch's order. */
-  logits: Tensor;
+  /** Computes the logits (N, V), N = B·T rows in the batch's order (the LM loss fuses its head, so a term that needs them asks). */
+  logits: () => Tensor;
   /** The batch (ids give each row's context). */
   input: ModelInput;
   /** Next-token target of each row, or a negative ignore index. */

@@ -81,7 +81,8 @@ export function unlikelihoodCandidates(
  * The unlikelihood term of one language-modelling step: α / count · Σ_rows Σ_c −log(1 − p(c)).
  */
 export function unlikelihoodTerm(step: LmStep, weight: number, mode: CandidateMode): Tensor {
-  const { input, targets, logits } = step;
+  const { input, targets } = step;
+  const logits = step.logits();
   const V = logits.shape[logits.shape.length - 1];
   const candidates = unlikelihoodCandidates(input.ids, input.batch, input.seqLen, targets, mode);
   return unlikelihood(reshape(logits, [logits.size / V, V]), candidates, weight / step.count);

@@ -43,9 +43,12 @@ Deno.test("unlikelihoodTerm() on a model's logits equals the CPU reference on a 
     mask: Float32Array.of(1, 1, 1, 1, 1, 1, 1, 0, 0, 0),
   };
   await model.gpu.scopeAsync(async () => {
-    const { logits, targets, count } = model.gpu.noGrad(() => lmLoss(model, input));
+    const { hidden, targets, count } = model.gpu.noGrad(() => lmLoss(model, input));
     assert.deepEqual(targets, TARGETS);
-    const term = unlikelihoodTerm({ logits, input, targets, count }, 2, { kind: "context" });
+    const logits = model.gpu.noGrad(() => model.logits(hidden));
+    const term = unlikelihoodTerm({ logits: () => logits, input, targets, count }, 2, {
+      kind: "context",
+    });
     const c = unlikelihoodCandidates(IDS, 2, 5, TARGETS, { kind: "context" });
     const want = unlikelihoodCpu(await logits.readFloat(), model.config.vocabSize, c, 2 / count);
     const got = await term.item();
@@ -59,8 +62,13 @@ Deno.test("UNLIKELIHOOD adds nothing to MLE when no earlier token differs from t
   const attached = UNLIKELIHOOD.attach(model, testContext({ lastBlocks: 1 }));
   const input = { ids: Int32Array.of(7, 7, 7, 7), batch: 1, seqLen: 4 };
   await model.gpu.scopeAsync(async () => {
-    const { logits, targets, count } = lmLoss(model, input);
-    const extra = attached.extraLoss!({ logits, input, targets, count })!;
+    const { hidden, targets, count } = lmLoss(model, input);
+    const extra = attached.extraLoss!({
+      logits: () => model.logits(hidden),
+      input,
+      targets,
+      count,
+    })!;
     assert.equal(await extra.item(), 0);
   });
   model.dispose();

@@ -59,7 +59,8 @@ for (const [name, lr, level] of SONNET_CASES) {
       testContext({ lastBlocks: 4, prefixLength: 10, prefixHidden: 64, loraRank: 8 }, { lr }),
     );
     const { losses, optimizer } = await trainSteps(model, strategy, (step) => {
-      const { loss, logits, targets, count } = lmLoss(model, input, { training: true, seed: step });
+      const { loss, hidden, targets, count } = lmLoss(model, input, { training: true, seed: step });
+      const logits = () => model.logits(hidden);
       const extra = strategy.extraLoss?.({ logits, input, targets, count });
       return extra ? add(loss, extra) : loss;
     }, 12);

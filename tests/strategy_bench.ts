@@ -52,7 +52,7 @@ for (const row of ["full", "last4", "lora", "prefix", "unlikelihood", "prefix-un
   });
   const loss = (step: number) => {
     const r = lmLoss(model, input, { training: true, seed: step });
-    const extra = strategy.extraLoss?.({ ...r, input });
+    const extra = strategy.extraLoss?.({ ...r, logits: () => model.logits(r.hidden), input });
     return extra ? add(r.loss, extra) : r.loss;
   };
   (await trainSteps(model, strategy, loss, 1)).optimizer.dispose();

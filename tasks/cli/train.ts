@@ -6,6 +6,7 @@
  * @module
  */
 import { acquireGpu } from "../../kernels/gpu.ts";
+import { formatProfile, Profiler } from "../../kernels/profiler.ts";
 import { loadModel } from "../../model/load.ts";
 import { createProgress } from "../engine/progress.ts";
 import { createRunDir, readRunConfig } from "../engine/run_dir.ts";
@@ -42,7 +43,9 @@ export interface RunOptions {
  */
 export async function runTraining(argv: string[], options: RunOptions = {}): Promise<TrainResult> {
   const log = options.log ?? ((m: string) => console.error(m));
-  let config = parseTrainArgs(argv);
+  // --profile is a switch of this command, not of the saved configuration.
+  const profile = argv.includes("--profile");
+  let config = parseTrainArgs(argv.filter((a) => a !== "--profile"));
   const resume = config.resume;
   if (resume !== null) {
     config = { ...(await readRunConfig(resume)) as unknown as TrainConfig, resume, out: resume };
@@ -52,6 +55,12 @@ export async function runTraining(argv: string[], options: RunOptions = {}): Pro
   }
   const gpu = await acquireGpu();
   log(`adapter: ${gpu.describe()}`);
+  const profiler = profile ? new Profiler(gpu.device) : null;
+  if (profiler) {
+    gpu.profiler = profiler;
+    profiler.start();
+    log("--profile: every dispatch is timed (each in its own compute pass)");
+  }
   const dropout = config.modelDropout;
   const model = await loadModel(config.model, {
     gpu,
@@ -93,6 +102,15 @@ export async function runTraining(argv: string[], options: RunOptions = {}): Pro
     return result;
   } finally {
     if (!options.interrupt) Deno.removeSignalListener("SIGINT", onSigint);
+    if (profiler) {
+      log(
+        `\nprofile of the whole run (kernels, host buckets):\n${
+          formatProfile(await profiler.report(gpu), 30)
+        }`,
+      );
+      gpu.profiler = null;
+      profiler.dispose();
+    }
     model.dispose();
   }
 }
@@ -103,7 +121,8 @@ if (import.meta.main) {
     Deno.exit(result.status === "interrupted" ? 130 : 0);
   } catch (error) {
     if (error instanceof HelpRequested) {
-      console.log(error.message);
+      const profileLine = `${"  --profile".padEnd(30)}print per-kernel device time and host time`;
+      console.log(error.message.replace(/^ {2}--help, -h/m, `${profileLine}\n$&`));
       Deno.exit(0);
     }
     console.error(`error: ${(error as Error).message}`);

@@ -163,10 +163,11 @@ export async function createSonnetTask(
       return { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen };
     },
     loss(batch, ctx) {
-      const { loss, logits, targets, count } = lmLoss(model, batch, {
+      const { loss, hidden, targets, count } = lmLoss(model, batch, {
         training: true,
         seed: ctx.seed,
       });
+      const logits = () => model.logits(hidden);
       const extra = strategy.extraLoss?.({ logits, input: batch, targets, count });
       return {
         loss: extra ? add(loss, extra) : loss,

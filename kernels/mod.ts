@@ -39,3 +39,6 @@ export * from "./shape.ts";
 export * from "./adamw.ts";
 export * from "./clip.ts";
 export * from "./finite_check.ts";
+export * from "./unlikelihood.ts";
+export * from "./prefix_kv.ts";
+export * from "./tanh.ts";

@@ -97,9 +97,9 @@ export async function generate(
   if (prompts.length === 0) return { tokens: [], finishReasons: [] };
   prompts.forEach((p, b) => {
     if (p.length === 0) throw new Error(`generate: prompt ${b} is empty`);
-    if (p.length > model.config.nPositions) {
+    if (p.length > model.contextRoom) {
       throw new Error(
-        `generate: prompt ${b} has ${p.length} tokens, over the context of ${model.config.nPositions}`,
+        `generate: prompt ${b} has ${p.length} tokens, over the context of ${model.contextRoom}`,
       );
     }
   });
@@ -147,10 +147,10 @@ export async function generate(
         out[b].push(id);
         if (stop.has(id)) [done[b], reasons[b]] = [true, "stop"];
         else if (options.stopWhen?.(out[b], b)) [done[b], reasons[b]] = [true, "stop"];
-        else if (s.length >= model.config.nPositions) [done[b], reasons[b]] = [true, "context"];
+        else if (s.length >= model.contextRoom) [done[b], reasons[b]] = [true, "context"];
       });
       gpu.profiler?.addHost("sampling and processors", performance.now() - t0);
-      if (seqs.some((s) => s.length >= model.config.nPositions)) {
+      if (seqs.some((s) => s.length >= model.contextRoom)) {
         seqs.forEach((_, b) => {
           if (!done[b]) [done[b], reasons[b]] = [true, "context"];
         });

@@ -54,8 +54,28 @@ export interface AttentionPrefix {
   v: Tensor;
 }
 
-/** Returns an additive term for a linear layer's output, given its input (LoRA). */
-export type LinearAdapter = (input: Tensor) => Tensor;
+/** What an adapter sees of the forward pass it runs in. */
+export interface AdapterContext {
+  /** Training mode (dropout on). */
+  training: boolean;
+  /** The forward's dropout seed. */
+  seed: number;
+}
+
+/**
+ * An additive term on a linear layer's output, given the layer's input rows (N, in) (LoRA):
+ * y = x·W + b + adapter(x). `delta` gives the same term as a weight update (in, out) on the host,
+ * for exporting merged weights; an adapter without one cannot be merged.
+ */
+export interface LinearAdapter {
+  /** The term (N, out). */
+  forward(input: Tensor, context: AdapterContext): Tensor;
+  /** ΔW (in, out) with x·ΔW equal to the term without dropout, read to the host. */
+  delta?(): Promise<Float32Array>;
+}
+
+/** Per-layer attention prefixes for a batch of `batch` sequences (prefix-tuning). */
+export type AttentionPrefixSource = (batch: number) => AttentionPrefix[];
 
 /** Options of {@link GPT2.forward}. */
 export interface ForwardOptions {
@@ -67,10 +87,6 @@ export interface ForwardOptions {
   cache?: KVCache;
   /** Return the updated cache. */
   useCache?: boolean;
-  /** Per-layer attention prefixes (length nLayer). */
-  prefixes?: AttentionPrefix[];
-  /** Adapters by linear layer name, e.g. `h.3.attn.c_attn`. */
-  adapters?: Map<string, LinearAdapter>;
 }
 
 /** Output of {@link GPT2.forward}. */
@@ -106,6 +122,13 @@ export class GPT2 {
   readonly config: GPT2Config;
   /** Parameters by HF name, in HF order. */
   readonly params: Map<string, Tensor>;
+  /**
+   * Adapters attached by a strategy, by linear layer name (`h.3.attn.c_attn`): every forward pass
+   * (losses, heads, perplexity, generation) adds them.
+   */
+  readonly adapters: Map<string, LinearAdapter> = new Map();
+  /** Prefixes attached by a strategy: prepended to every layer's attention in every forward. */
+  private prefixSource: { length: number; source: AttentionPrefixSource } | null = null;
 
   private constructor(gpu: Gpu, config: GPT2Config, params: Map<string, Tensor>) {
     this.gpu = gpu;
@@ -151,6 +174,34 @@ export class GPT2 {
   }
 
   /**
+   * Attaches `length` virtual keys/values per layer, computed by `source` for each forward's batch
+   * size (null detaches). Real tokens keep their positions; every one sees the whole prefix.
+   */
+  setAttentionPrefix(length: number, source: AttentionPrefixSource | null): void {
+    if (source === null) {
+      this.prefixSource = null;
+      return;
+    }
+    if (!Number.isInteger(length) || length < 0 || length >= this.config.nPositions) {
+      throw new Error(
+        `GPT2.setAttentionPrefix: length must be an integer in [0, ${this.config.nPositions}), ` +
+          `got ${length}`,
+      );
+    }
+    this.prefixSource = length > 0 ? { length, source } : null;
+  }
+
+  /** Virtual tokens of the attached prefix (0 when none). */
+  get prefixLength(): number {
+    return this.prefixSource?.length ?? 0;
+  }
+
+  /** Real tokens one sequence may hold: the context less the attached prefix's keys. */
+  get contextRoom(): number {
+    return this.config.nPositions - this.prefixLength;
+  }
+
+  /**
    * Runs the transformer to the final LayerNorm.
    */
   forward(input: ModelInput, options: ForwardOptions = {}): ForwardResult {
@@ -163,10 +214,11 @@ export class GPT2 {
     if (ids.length !== B * T) {
       throw new Error(`GPT2.forward: ${ids.length} ids do not fill batch ${B} × seqLen ${T}`);
     }
-    if (past + T > c.nPositions) {
+    const P = this.prefixLength;
+    if (P + past + T > c.nPositions) {
       throw new Error(
-        `GPT2.forward: ${past + T} positions (${past} cached + ${T} new) exceed the model's ` +
-          `context of ${c.nPositions}`,
+        `GPT2.forward: ${P + past + T} keys (${P} prefix + ${past} cached + ${T} new) exceed ` +
+          `the model's context of ${c.nPositions}`,
       );
     }
     if (input.mask && input.mask.length !== B * T) {
@@ -191,6 +243,8 @@ export class GPT2 {
       }
       return t;
     };
+    const prefixes = this.prefixSource?.source(B);
+    const adapterContext = { training, seed };
     const newLayers: { k: Tensor; v: Tensor }[] = [];
     for (let l = 0; l < c.nLayer; l++) {
       const h = `h.${l}.`;
@@ -200,7 +254,7 @@ export class GPT2 {
         this.param(h + "ln_1.bias"),
         c.layerNormEpsilon,
       );
-      const qkv = this.linear(a, h + "attn.c_attn", options.adapters);
+      const qkv = this.linear(a, h + "attn.c_attn", adapterContext);
       let { q, k, v } = splitHeads(qkv, H);
       const cached = options.cache?.layers[l];
       if (cached) {
@@ -208,7 +262,7 @@ export class GPT2 {
         v = concatSeq(cached.v, v);
       }
       if (options.useCache) newLayers.push({ k, v });
-      const prefix = options.prefixes?.[l];
+      const prefix = prefixes?.[l];
       const attended = causalSelfAttention(
         q,
         prefix ? concatSeq(prefix.k, k) : k,
@@ -221,15 +275,15 @@ export class GPT2 {
         },
       );
       const merged = mergeHeads(attended);
-      x = add(x, drop(this.linear(merged, h + "attn.c_proj", options.adapters), c.residPdrop));
+      x = add(x, drop(this.linear(merged, h + "attn.c_proj", adapterContext), c.residPdrop));
       const m = layerNorm(
         x,
         this.param(h + "ln_2.weight"),
         this.param(h + "ln_2.bias"),
         c.layerNormEpsilon,
       );
-      const up = gelu(this.linear(m, h + "mlp.c_fc", options.adapters));
-      x = add(x, drop(this.linear(up, h + "mlp.c_proj", options.adapters), c.residPdrop));
+      const up = gelu(this.linear(m, h + "mlp.c_fc", adapterContext));
+      x = add(x, drop(this.linear(up, h + "mlp.c_proj", adapterContext), c.residPdrop));
     }
     const hidden = layerNorm(
       x,
@@ -245,14 +299,14 @@ export class GPT2 {
   }
 
   /** `x (…, in) · W (in, out) + b` for the linear layer `name`, plus its adapter if any. */
-  linear(x: Tensor, name: string, adapters?: Map<string, LinearAdapter>): Tensor {
+  linear(x: Tensor, name: string, context: AdapterContext): Tensor {
     const w = this.param(name + ".weight");
     const [inF, outF] = w.shape;
     const lead = x.shape.slice(0, -1);
     const x2 = reshape(x, [x.size / inF, inF]);
     let y = biasAdd(matmul(x2, w), this.param(name + ".bias"));
-    const adapter = adapters?.get(name);
-    if (adapter) y = add(y, adapter(x2));
+    const adapter = this.adapters.get(name);
+    if (adapter) y = add(y, adapter.forward(x2, context));
     return reshape(y, [...lead, outF]);
   }
 
@@ -264,7 +318,23 @@ export class GPT2 {
     return reshape(out, [...hidden.shape.slice(0, -1), this.config.vocabSize]);
   }
 
-  /** Copies every parameter to the host, by HF name. */
+  /**
+   * The weights to export as a plain GPT-2 checkpoint, by HF name: the parameters with every
+   * attached adapter's update merged in (the attention prefix cannot be merged: it is saved by its
+   * strategy). Throws naming an adapter that cannot be merged.
+   */
+  async exportTensors(): Promise<Map<string, Float32Array>> {
+    const out = await this.toHost();
+    for (const [name, adapter] of this.adapters) {
+      if (!adapter.delta) throw new Error(`GPT2.exportTensors: adapter on '${name}' cannot merge`);
+      const w = out.get(name + ".weight")!;
+      const d = await adapter.delta();
+      for (let i = 0; i < w.length; i++) w[i] += d[i];
+    }
+    return out;
+  }
+
+  /** Copies every parameter to the host, by HF name (attached adapters not merged). */
   async toHost(): Promise<Map<string, Float32Array>> {
     const out = new Map<string, Float32Array>();
     for (const [name, t] of this.params) out.set(name, await t.readFloat());

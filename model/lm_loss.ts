@@ -46,7 +46,7 @@ export function countTargets(targets: Int32Array): number {
 
 /**
  * Mean LM cross-entropy of a batch (a 1-element tensor, differentiable), plus the number of
- * positions it averages over.
+ * positions it averages over, the hidden states and the targets (for an extra loss term).
  *
  * @example
  * ```ts
@@ -63,7 +63,7 @@ export function lmLoss(
   model: GPT2,
   input: ModelInput,
   options: ForwardOptions & { labelSmoothing?: number } = {},
-): { loss: Tensor; count: number; hidden: Tensor } {
+): { loss: Tensor; count: number; hidden: Tensor; targets: Int32Array } {
   const { hidden } = model.forward(input, options);
   const targets = shiftTargets(input.ids, input.batch, input.seqLen, input.mask);
   const count = countTargets(targets);
@@ -78,5 +78,5 @@ export function lmLoss(
     ignoreIndex: IGNORE_INDEX,
     labelSmoothing: options.labelSmoothing ?? 0,
   });
-  return { loss, count, hidden };
+  return { loss, count, hidden, targets };
 }

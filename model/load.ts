@@ -51,14 +51,15 @@ export async function loadModel(nameOrPath: string, options: LoadModelOptions = 
 
 /**
  * Writes the model as `config.json` + `model.safetensors` (HF layout, atomic writes) so that
- * Hugging Face and this toolkit read each other's files.
+ * Hugging Face and this toolkit read each other's files. Attached adapters (LoRA) are merged
+ * into the exported weights ({@linkcode GPT2.exportTensors}).
  */
 export async function saveModel(
   model: GPT2,
   dir: string,
   metadata?: Record<string, string>,
 ): Promise<void> {
-  await saveCheckpoint(dir, model.config, await model.toHost(), metadata);
+  await saveCheckpoint(dir, model.config, await model.exportTensors(), metadata);
 }
 
 /**

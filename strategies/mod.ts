@@ -20,3 +20,7 @@ export * from "./strategy.ts";
 export * from "./registry.ts";
 export * from "./freezing_strategies.ts";
 export * from "./layerwise_rates.ts";
+export * from "./lora.ts";
+export * from "./lora_peft.ts";
+export * from "./unlikelihood.ts";
+export * from "./prefix.ts";

@@ -12,7 +12,13 @@ import type { Tensor } from "../kernels/tensor.ts";
 import type { GPT2 } from "../model/gpt2.ts";
 import type { TrainConfig } from "../tasks/engine/train_defaults.ts";
 import type { AttachedStrategy, Strategy } from "./strategy.ts";
+import { LORA } from "./lora.ts";
+import { PREFIX } from "./prefix.ts";
 import { ULMFIT } from "./ulmfit_strategy.ts";
+import { PREFIX_UNLIKELIHOOD, UNLIKELIHOOD } from "./unlikelihood.ts";
+
+/** Folder of a run where a strategy saves its own parameters (PEFT's layout). */
+export const STRATEGY_DIR = "adapter";
 
 /** Every registered strategy, in `--help` order. */
 export const STRATEGIES: readonly Strategy[] = Object.freeze([
@@ -20,6 +26,10 @@ export const STRATEGIES: readonly Strategy[] = Object.freeze([
   LAST_LINEAR,
   LAST_BLOCKS,
   ULMFIT,
+  LORA,
+  UNLIKELIHOOD,
+  PREFIX,
+  PREFIX_UNLIKELIHOOD,
 ]);
 
 /**

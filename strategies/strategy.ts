@@ -35,8 +35,8 @@ export interface StrategyContext {
 
 /** What a language-modelling loss computed, for a strategy's extra loss term. */
 export interface LmStep {
-  /** Logits (N, V), N = B·T rows in the batch's order. */
-  logits: Tensor;
+  /** Computes the logits (N, V), N = B·T rows in the batch's order (the LM loss fuses its head, so a term that needs them asks). */
+  logits: () => Tensor;
   /** The batch (ids give each row's context). */
   input: ModelInput;
   /** Next-token target of each row, or a negative ignore index. */
@@ -55,6 +55,8 @@ export interface AttachedStrategy {
   onEpochStart?(epoch: number): void;
   /** An extra differentiable loss term added to a language-modelling loss (unlikelihood). */
   extraLoss?(step: LmStep): Tensor | null;
+  /** Called once after training, before the final predictions or generations (keep a computed prefix). */
+  beforeInference?(): Promise<void>;
   /** Writes the strategy's parameters in their own layout (PEFT's) into `dir`, atomically. */
   save?(dir: string): Promise<void>;
   /** Removes what it attached to the model (adapters, prefixes). */

@@ -118,3 +118,18 @@ Deno.test("Ctrl-C on deno task train exits with 130 and leaves a resumable check
   assert.ok(state.step >= 1 && state.step < 200);
   await Deno.remove(out, { recursive: true });
 });
+
+Deno.test("train --task=sonnet --strategy=prefix-unlikelihood runs end to end and saves the prefix", async () => {
+  const out = await Deno.makeTempDir();
+  const argv = base(out, 2).map((a) => a.startsWith("--max-new-tokens") ? "--max-new-tokens=4" : a);
+  const result = await runTraining([...argv, "--strategy=prefix-unlikelihood"], { log: quiet });
+  assert.equal(result.status, "completed");
+  const summary = JSON.parse(await Deno.readTextFile(join(out, "summary.json")));
+  assert.equal(summary.strategy, "prefix-unlikelihood");
+  assert.ok(summary.final.dev_perplexity > 1);
+  const config = JSON.parse(await Deno.readTextFile(join(out, "adapter/adapter_config.json")));
+  assert.deepEqual([config.peft_type, config.num_virtual_tokens], ["PREFIX_TUNING", 10]);
+  const extras = join(out, "checkpoint/extras.safetensors");
+  assert.ok((await Deno.stat(extras)).size > 0, "the reparametrisation is kept for resuming");
+  await Deno.remove(out, { recursive: true });
+});

@@ -10,6 +10,7 @@
 
 import { parseArgs } from "node:util";
 import { isScheduleName, SCHEDULE_NAMES, type ScheduleName } from "../../strategies/schedules.ts";
+import { resolveLoraTargets } from "../../strategies/lora.ts";
 import { STRATEGIES } from "../../strategies/registry.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
 import { formatPooling, parsePooling } from "../classification/pooling_choice.ts";
@@ -34,34 +35,6 @@ export {
 
 type Parse = (raw: string) => number | string;
 
-type OptionKey = {
-  [K in keyof StrategyOptions]-?: StrategyOptions[K] extends number | undefined ? K : never;
-}[keyof StrategyOptions];
-
-/** A flag that sets a registry strategy's option and applies only to runs that use it. */
-function strategyOption(
-  name: string,
-  uses: string,
-  key: OptionKey,
-  parse: Parse,
-  help: string,
-  none: string,
-): Flag {
-  return {
-    name,
-    arg: "N",
-    help,
-    parse,
-    set: (c, v) => {
-      if (c.uses !== uses) {
-        return `applies to strategies that use '${uses}' (this run uses '${c.uses}')`;
-      }
-      c.options[key] = v as number;
-    },
-    show: (c) => (c.uses !== uses ? null : String(c.options[key] ?? none)),
-  };
-}
-
 interface Flag {
   /** Flag name without `--`. */
   name: string;
@@ -74,6 +47,39 @@ interface Flag {
   /** The default shown by --help (null: none). */
   show: (c: TrainConfig) => string | null;
 }
+
+/** A flag that sets a registry strategy's option and applies only to runs that use one of `uses`. */
+function strategyOption(
+  name: string,
+  uses: readonly string[],
+  key: keyof StrategyOptions,
+  parse: (raw: string) => unknown,
+  help: string,
+  none: string,
+): Flag {
+  return {
+    name,
+    arg: "N",
+    help,
+    parse: parse as Parse,
+    set: (c, v) => {
+      if (!uses.includes(c.uses)) {
+        return `applies to strategies that use ${uses.join(" or ")} (this run uses '${c.uses}')`;
+      }
+      (c.options as Record<string, unknown>)[key] = v;
+    },
+    show: (c) => (!uses.includes(c.uses) ? null : String(c.options[key] ?? none)),
+  };
+}
+
+const loraTargets = (raw: string): string[] => resolveLoraTargets(raw.split(","));
+
+const ulCandidates = (raw: string): string => {
+  if (raw !== "context" && !/^window:[1-9]\d*$/.test(raw)) {
+    throw new Error("expected context or window:K (K ≥ 1)");
+  }
+  return raw;
+};
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
@@ -206,8 +212,15 @@ const FLAGS: readonly Flag[] = [
   num("grad-clip", "gradClip", float(0, Infinity, false, true), "clip the global gradient norm (0 = off)"),
   { name: "schedule", arg: "NAME", help: SCHEDULE_NAMES.join(" | "), parse: (raw) => { if (!isScheduleName(raw)) throw new Error(`expected one of ${SCHEDULE_NAMES.join(", ")}`); return raw; }, set: (c, v) => void (c.schedule = v as ScheduleName), show: (c) => c.schedule },
   num("warmup", "warmup", int(0), "linear warm-up steps (not with slanted)"),
-  strategyOption("last-blocks", "last-blocks", "lastBlocks", int(1), "last-blocks: how many of the last blocks train", "4"),
-  strategyOption("ulmfit-groups", "ulmfit", "ulmfitBlocksPerGroup", int(1), "ulmfit: transformer blocks per layer group", "auto: every group unfreezes within the epochs"),
+  strategyOption("last-blocks", ["last-blocks", "unlikelihood"], "lastBlocks", int(1), "last-blocks: how many of the last blocks train", "4"),
+  strategyOption("ulmfit-groups", ["ulmfit"], "ulmfitBlocksPerGroup", int(1), "ulmfit: transformer blocks per layer group", "auto: every group unfreezes within the epochs"),
+  strategyOption("lora-r", ["lora"], "loraRank", int(1), "lora: rank r", "8"),
+  strategyOption("lora-alpha", ["lora"], "loraAlpha", float(0, Infinity, true, true), "lora: α (update scaled by α/r)", "16"),
+  strategyOption("lora-dropout", ["lora"], "loraDropout", float(0, 1, false, true), "lora: dropout on the adapter input", "0.05"),
+  strategyOption("lora-targets", ["lora"], "loraTargets", loraTargets, "lora: comma-separated layers (c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj)", "c_attn"),
+  strategyOption("prefix-length", ["prefix", "prefix-unlikelihood"], "prefixLength", int(0), "prefix: virtual tokens per layer", "10"),
+  strategyOption("ul-weight", ["unlikelihood", "prefix-unlikelihood"], "unlikelihoodWeight", float(0, Infinity, false, true), "unlikelihood: weight α of the term", "1"),
+  strategyOption("ul-candidates", ["unlikelihood", "prefix-unlikelihood"], "unlikelihoodCandidates", ulCandidates, "unlikelihood: negatives, context | window:K", "context"),
   gen("temperature", "temperature", float(0, 10, false, false), "sampling temperature (0 = greedy)"),
   gen("top-p", "topP", float(0, 1, true, false), "nucleus sampling mass"),
   gen("max-new-tokens", "maxNewTokens", int(1), "most tokens generated per sonnet"),

@@ -78,7 +78,14 @@ Deno.test("defaultConfig() picks each task's default strategy when none is given
     ["sonnet", "sst", "cfimdb", "quora"].map((t) => defaultConfig(t).strategy),
     ["last4", "full", "full", "linear"],
   );
-  assert.deepEqual(TASK_STRATEGIES.sonnet, ["last4", "full"]);
+  assert.deepEqual(TASK_STRATEGIES.sonnet, [
+    "last4",
+    "full",
+    "unlikelihood",
+    "prefix",
+    "prefix-unlikelihood",
+    "lora",
+  ]);
 });
 
 Deno.test("defaultConfig() gives sonnet the study's generation controls", () => {
@@ -182,7 +189,16 @@ Deno.test("parseTrainArgs() throws naming the flag when it does not apply", () =
 Deno.test("parseTrainArgs() throws naming the task or strategy when unknown or missing", () => {
   assert.throws(() => parse("--epochs=2"), /--task is required/);
   assert.throws(() => parse("--task=imdb"), /--task: unknown task "imdb"/);
-  assert.throws(() => parse("--task=sst", "--strategy=lora"), /--strategy: unknown .*"lora"/);
+  assert.throws(
+    () => parse("--task=sst", "--strategy=unlikelihood"),
+    /--strategy: unknown .*"unlikelihood" for --task=sst \(it applies to sonnet\)/,
+  );
+  assert.throws(() => parse("--task=sst", "--lora-r=4"), /--lora-r: applies to .*lora/);
+  assert.throws(
+    () => parse("--task=sst", "--strategy=lora", "--lora-targets=c_proj"),
+    /--lora-targets: "c_proj" is not a GPT-2 linear layer/,
+  );
+  assert.throws(() => parse("--task=sst", "--strategy=lora", "--lora-r=0"), /--lora-r/);
 });
 
 const ALL_FLAGS = [

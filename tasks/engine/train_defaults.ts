@@ -18,7 +18,7 @@
  */
 
 import type { ScheduleName, ScheduleOptions } from "../../strategies/schedules.ts";
-import { findStrategy } from "../../strategies/registry.ts";
+import { findStrategy, STRATEGIES } from "../../strategies/registry.ts";
 import { TASKS } from "../registry.ts";
 
 /** A `--task` name (one of {@linkcode TASK_NAMES}). */
@@ -33,14 +33,20 @@ export interface StrategyOptions {
   lastBlocks?: number;
   /** Unlikelihood: weight α of the token-level unlikelihood term (Welleck et al. 2019: 1). */
   unlikelihoodWeight?: number;
+  /** Unlikelihood negatives: `context` (Welleck et al.) or `window:K` (the study's K = 5). */
+  unlikelihoodCandidates?: string;
   /** Prefix-tuning: virtual tokens per layer (Li & Liang 2021, table-to-text: 10). */
   prefixLength?: number;
   /** Prefix-tuning: hidden width of the reparametrisation MLP (Li & Liang: 512). */
   prefixHidden?: number;
-  /** LoRA on `attn.c_attn`: rank and alpha (Hu et al. 2021, GPT-2 on E2E: 4 and 32). */
+  /** LoRA rank r (PEFT's GPT-2 examples and the issue: 8). */
   loraRank?: number;
-  /** LoRA scaling numerator (update scaled by alpha / rank). */
+  /** LoRA scaling numerator α (the update is scaled by α / r): 16. */
   loraAlpha?: number;
+  /** LoRA dropout on the adapter input: 0.05. */
+  loraDropout?: number;
+  /** LoRA target layers of each block (`c_attn`, `attn.c_proj`, `mlp.c_fc`, `mlp.c_proj`). */
+  loraTargets?: string[];
   /** ULMFiT: each lower group's rate is the one above divided by this (2.6). */
   discriminativeFactor?: number;
   /** ULMFiT: transformer blocks per layer group (`--ulmfit-groups`; default: every group unfreezes). */
@@ -248,8 +254,12 @@ export function defaultConfig(
   const t = task as TaskName;
   const name = strategy ?? TASK_STRATEGIES[t][0];
   if (!TASK_STRATEGIES[t].includes(name)) {
+    const registered = STRATEGIES.find((s) => s.name === name);
+    const why = registered && !registered.tasks.includes(t)
+      ? ` (it applies to ${registered.tasks.join(", ")})`
+      : "";
     throw new Error(
-      `--strategy: unknown strategy ${JSON.stringify(name)} for --task=${t}; ` +
+      `--strategy: unknown strategy ${JSON.stringify(name)} for --task=${t}${why}; ` +
         `expected ${TASK_STRATEGIES[t].join(", ")}`,
     );
   }

@@ -15,6 +15,11 @@ import { createSentimentTask } from "./sentiment_task.ts";
 
 const ULMFIT = { schedule: "slanted", scheduleOptions: { cutFrac: 0.1, ratio: 32 } } as const;
 const ULMFIT_OPT = { discriminativeFactor: 2.6 };
+const LORA = { loraRank: 8, loraAlpha: 16, loraDropout: 0.05, loraTargets: ["c_attn"] };
+const LORA_SOURCE =
+  "baseline's bs/epochs/dropout; r 8, α 16, dropout 0.05 on c_attn (issue 9); lr 2e-4 of Hu et al. 2021 (GPT-2)";
+const PREFIX = { prefixLength: 10, prefixHidden: 512 };
+const PREFIX_SOURCE = "baseline's bs/epochs/dropout; P 10, MLP 512, lr 5e-5 of Li & Liang 2021";
 const SELECT = { metric: "dev_accuracy", mode: "max" } as const;
 
 /** The SST-5 rows of the defaults table; `full` (the study's baseline) is the default. */
@@ -23,6 +28,8 @@ export const SST_DEFAULTS: TaskDefaults = {
   strategies: {
     full: { epochs: 6, batchSize: 64, lr: 2e-5, dropout: 0.3, source: "SEED.md SST-5 baseline" },
     "last-linear": { epochs: 6, batchSize: 64, lr: 1e-3, dropout: 0.3, source: "SEED.md lr; baseline's bs/epochs/dropout" },
+    lora: { epochs: 6, batchSize: 64, lr: 2e-4, dropout: 0.3, options: LORA, source: LORA_SOURCE },
+    prefix: { epochs: 6, batchSize: 64, lr: 5e-5, dropout: 0.3, options: PREFIX, source: PREFIX_SOURCE },
     ulmfit: { epochs: 10, batchSize: 64, lr: 1e-3, dropout: 0.3, ...ULMFIT, options: ULMFIT_OPT, source: "SEED.md SST-5 ULMFiT" },
   },
   select: SELECT,
@@ -36,6 +43,8 @@ export const CFIMDB_DEFAULTS: TaskDefaults = {
   strategies: {
     full: { epochs: 6, batchSize: 8, lr: 2e-5, dropout: 0.3, source: "SEED.md CFIMDB baseline" },
     "last-linear": { epochs: 6, batchSize: 8, lr: 1e-3, dropout: 0.3, source: "SEED.md lr; baseline's bs/epochs/dropout" },
+    lora: { epochs: 6, batchSize: 8, lr: 2e-4, dropout: 0.3, options: LORA, source: LORA_SOURCE },
+    prefix: { epochs: 6, batchSize: 8, lr: 5e-5, dropout: 0.3, options: PREFIX, source: PREFIX_SOURCE },
     ulmfit: { epochs: 10, batchSize: 8, lr: 1e-3, dropout: 0.3, ...ULMFIT, options: ULMFIT_OPT, source: "not run by the study: SST-5 ULMFiT with CFIMDB's bs" },
   },
   select: SELECT,

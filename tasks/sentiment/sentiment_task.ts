@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { classificationReport } from "../../eval/classification.ts";
 import type { GPT2 } from "../../model/gpt2.ts";
 import { encode, padBatch } from "../../model/tokenizer.ts";
-import { attachStrategy } from "../../strategies/registry.ts";
+import { attachStrategy, STRATEGY_DIR } from "../../strategies/registry.ts";
 import { createClassifierHead } from "../classification/classifier_head.ts";
 import { classifierLoss, classifierSettings } from "../classification/classifier_training.ts";
 import { predictClasses } from "../classification/predict.ts";
@@ -164,7 +164,10 @@ export async function createSentimentTask(
   const task = config.task;
   const spec = SENTIMENT_TASKS[task];
   const K = spec.numClasses;
-  const maxLength = Math.min(config.maxLength ?? Infinity, model.config.nPositions);
+  const headSeed = (Math.imul(config.seed, 2654435761) + 0x68656164) >>> 0;
+  const head = createClassifierHead(model.gpu, model.config.nEmbd, K, { seed: headSeed });
+  const strategy = attachStrategy(config, model, head.params(), log);
+  const maxLength = Math.min(config.maxLength ?? Infinity, model.contextRoom);
   await ensureDataFiles(config.dataDir, [spec.train, spec.dev, spec.test], { log });
   const train = (await load(config.dataDir, spec.train, true, K, log))
     .slice(0, config.limit ?? undefined);
@@ -176,10 +179,7 @@ export async function createSentimentTask(
     `${task}: ${train.length} train, ${dev.length} dev examples; up to ${maxLength} tokens ` +
       `(${truncated} train sequences cut)`,
   );
-  const headSeed = (Math.imul(config.seed, 2654435761) + 0x68656164) >>> 0;
-  const head = createClassifierHead(model.gpu, model.config.nEmbd, K, { seed: headSeed });
   const settings = classifierSettings(config);
-  const strategy = attachStrategy(config, model, head.params(), log);
   const pooling = { poolMeanWeight: settings.poolMeanWeight };
   const outputs = sentimentOutputs(task);
   const devGold = dev.map((e) => e.label!);
@@ -214,6 +214,7 @@ export async function createSentimentTask(
       return { ...reportMetrics(r), dev_loss: meanCrossEntropy(p.logits, devGold) };
     },
     async finish(runDir) {
+      await strategy.beforeInference?.();
       const { p, report: r } = await report();
       const test = await load(config.dataDir, spec.test, false, K, log);
       const testPred = await predictClasses(
@@ -237,6 +238,7 @@ export async function createSentimentTask(
         rows(test, testPred.classes),
         "csv",
       );
+      await strategy.save?.(join(runDir, STRATEGY_DIR));
       const full = { task, examples: dev.length, numClasses: K, ...r };
       await writeTextAtomic(join(runDir, outputs.report), JSON.stringify(full, null, 2) + "\n");
       log(`${task} dev confusion (rows gold, columns predicted): ${JSON.stringify(r.confusion)}`);

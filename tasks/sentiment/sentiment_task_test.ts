@@ -53,7 +53,8 @@ async function endToEnd(task: "sst" | "cfimdb", testRows: number): Promise<void>
       labelled: false,
     })).examples.map((e) => e.id);
     assert.equal(testIds.length, testRows);
-    for (const strategy of ["full", "last-linear", "ulmfit"]) {
+    const strategies = ["full", "last-linear", "ulmfit", ...(task === "sst" ? ["lora"] : [])];
+    for (const strategy of strategies) {
       const out = join(dir, strategy);
       // ulmfit: 8 examples at batch 8 = 1 step per epoch, so 2 steps cover epochs 0 and 1
       const limit = strategy === "ulmfit" ? 8 : 16;
@@ -105,6 +106,14 @@ async function endToEnd(task: "sst" | "cfimdb", testRows: number): Promise<void>
       const moved = await movedTensors(out, start);
       if (strategy === "full") assert.ok(moved.includes("h.0.attn.c_attn.weight"), where);
       if (strategy === "last-linear") assert.deepEqual(moved, [], `${where}: GPT-2 is frozen`);
+      if (strategy === "lora") {
+        assert.deepEqual(moved, [], `${where}: GPT-2 is frozen`);
+        const config = JSON.parse(
+          await Deno.readTextFile(join(out, "adapter/adapter_config.json")),
+        );
+        assert.deepEqual([config.peft_type, config.task_type], ["LORA", "SEQ_CLS"]);
+        await Deno.stat(join(out, "adapter/adapter_model.safetensors"));
+      }
       if (strategy === "ulmfit") {
         // epoch 0 trains the head, epoch 1 also h.1 and ln_f; h.0 and the embeddings stay frozen
         const unfrozen = [...start.keys()].filter((n) => /^(h\.1\.|ln_f\.)/.test(n));
@@ -128,7 +137,7 @@ const files = (task: "sst" | "cfimdb") => {
 };
 
 Deno.test(
-  "sentiment task runs full, last-linear and ulmfit end to end on SST-5",
+  "sentiment task runs full, last-linear, ulmfit and lora end to end on SST-5",
   files("sst"),
   async () => {
     await endToEnd("sst", 2210);

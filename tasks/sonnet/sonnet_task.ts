@@ -12,6 +12,7 @@
  * @module
  */
 import { join } from "node:path";
+import { add } from "../../kernels/elementwise.ts";
 import { splitAfterLines } from "../../eval/continuation.ts";
 import { continuationPerplexity, modelPerplexity } from "../../eval/model_perplexity.ts";
 import { generate } from "../../model/generate.ts";
@@ -19,7 +20,7 @@ import type { GPT2 } from "../../model/gpt2.ts";
 import { lmLoss } from "../../model/lm_loss.ts";
 import type { LogitsProcessor } from "../../model/sampling.ts";
 import { decode, encode, EOS_ID, padBatch } from "../../model/tokenizer.ts";
-import { attachStrategy } from "../../strategies/registry.ts";
+import { attachStrategy, STRATEGY_DIR } from "../../strategies/registry.ts";
 import { dataFile } from "../data/data_dir.ts";
 import { ensureDataFiles } from "../data/data_fetch.ts";
 import { loadSonnets, parseSonnets, type Sonnet } from "../data/sonnet_data.ts";
@@ -112,7 +113,7 @@ export async function generateSonnets(
   for (let i = 0; i < prompts.length; i += batchSize) {
     const chunk = prompts.slice(i, i + batchSize);
     const texts = chunk.map((p) => p.text + "\n");
-    const room = model.config.nPositions;
+    const room = model.contextRoom;
     const ids = texts.map((t) => encode(t).slice(-Math.max(1, room - 1)));
     const { tokens } = await generate(model, ids, {
       maxNewTokens: Math.min(g.maxNewTokens, room - Math.max(...ids.map((x) => x.length))),
@@ -149,7 +150,8 @@ export async function createSonnetTask(
 ): Promise<TrainingTask<SonnetBatch>> {
   const g = config.generation;
   if (!g) throw new Error("sonnet task: the configuration has no generation settings");
-  const maxLength = Math.min(config.maxLength ?? Infinity, model.config.nPositions);
+  const strategy = attachStrategy(config, model, new Map(), log);
+  const maxLength = Math.min(config.maxLength ?? Infinity, model.contextRoom);
   await ensureDataFiles(config.dataDir, SONNET_FILES, { log });
   const train = (await loadSonnets(dataFile(config.dataDir, "sonnets.txt"))).sonnets
     .slice(0, config.limit ?? undefined);
@@ -163,12 +165,11 @@ export async function createSonnetTask(
   const goldSequences = sonnetSequences(gold, maxLength);
   // Cut at the model's context, not --max-length: a short training length must not cut away
   // the lines being scored (the prompt alone can be longer than 40 tokens).
-  const goldContinuations = continuationSequences(gold, PROMPT_LINES, model.config.nPositions);
+  const goldContinuations = continuationSequences(gold, PROMPT_LINES, model.contextRoom);
   const wholePerplexity = () => modelPerplexity(model, goldSequences, config.batchSize);
   log(
     `sonnets: ${train.length} train, ${gold.length} dev gold, ${testPrompts.length} test prompts`,
   );
-  const strategy = attachStrategy(config, model, new Map(), log);
   return {
     trainSize: sequences.length,
     makeBatch(indices) {
@@ -176,8 +177,16 @@ export async function createSonnetTask(
       return { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen };
     },
     loss(batch, ctx) {
-      const { loss } = lmLoss(model, batch, { training: true, seed: ctx.seed });
-      return { loss, tokens: batch.mask.reduce((a, b) => a + b, 0) };
+      const { loss, hidden, targets, count } = lmLoss(model, batch, {
+        training: true,
+        seed: ctx.seed,
+      });
+      const logits = () => model.logits(hidden);
+      const extra = strategy.extraLoss?.({ logits, input: batch, targets, count });
+      return {
+        loss: extra ? add(loss, extra) : loss,
+        tokens: batch.mask.reduce((a, b) => a + b, 0),
+      };
     },
     extraParams: () => strategy.params(),
     paramGroups: () => strategy.paramGroups(),
@@ -187,10 +196,12 @@ export async function createSonnetTask(
       return { dev_loss: r.loss, dev_perplexity: r.perplexity };
     },
     async finish(runDir) {
+      await strategy.beforeInference?.();
       const dev = await generateSonnets(model, devPrompts, g, config.seed);
       const test = await generateSonnets(model, testPrompts, g, config.seed + 1000);
       await writeSonnetFile(join(runDir, SONNET_OUTPUTS.dev), dev);
       await writeSonnetFile(join(runDir, SONNET_OUTPUTS.test), test);
+      await strategy.save?.(join(runDir, STRATEGY_DIR));
       const { perplexity: dev_perplexity } = await wholePerplexity();
       const { perplexity: dev_perplexity_continuation } = await continuationPerplexity(
         model,

@@ -16,6 +16,8 @@ import { createParaphraseTask } from "./paraphrase_task.ts";
 import { formatPositiveClass } from "./paraphrase_metrics.ts";
 
 const TEXT = { preprocess: "cs224n", separator: "[SEP]" } as const;
+const LORA = { loraRank: 8, loraAlpha: 16, loraDropout: 0.05, loraTargets: ["c_attn"] };
+const PREFIX = { prefixLength: 10, prefixHidden: 512 };
 
 /**
  * The Quora rows of the defaults table; `linear` (the study's baseline) is the default. The row
@@ -31,6 +33,8 @@ export const QUORA_DEFAULTS: TaskDefaults = {
       options: { framing: "linear", ...TEXT, poolMeanWeight: 0.7, dropoutSamples: 3, lowerLayerScale: 0.5, upperLayerScale: 1, headScale: 2 },
       source: "SEED.md Task C; dropout 0.2, the middle of its 0.1–0.3",
     },
+    lora: { epochs: 10, batchSize: 8, lr: 2e-4, dropout: 0, options: { framing: "linear", ...TEXT, ...LORA }, source: "linear framing, baseline's bs/epochs; r 8, α 16, dropout 0.05 on c_attn (issue 9); lr 2e-4 of Hu et al. 2021" },
+    prefix: { epochs: 10, batchSize: 8, lr: 5e-5, dropout: 0, options: { framing: "linear", ...TEXT, ...PREFIX }, source: "linear framing, baseline's bs/epochs; P 10, MLP 512, lr 5e-5 of Li & Liang 2021" },
   },
   select: { metric: "dev_accuracy", mode: "max" },
   hasHead: true,

@@ -33,7 +33,7 @@ import type { GPT2 } from "../../model/gpt2.ts";
 import { padBatch } from "../../model/tokenizer.ts";
 import { createClassifierHead } from "../classification/classifier_head.ts";
 import { classifierLoss, classifierSettings } from "../classification/classifier_training.ts";
-import { attachStrategy } from "../../strategies/registry.ts";
+import { attachStrategy, STRATEGY_DIR } from "../../strategies/registry.ts";
 import { predictClasses, type Predictions } from "../classification/predict.ts";
 import { meanCrossEntropy } from "../classification/report.ts";
 import { formatLoadSummary } from "../data/csv.ts";
@@ -237,11 +237,12 @@ export async function createParaphraseTask(
   model: GPT2,
   log: (message: string) => void = (m) => console.error(m),
 ): Promise<TrainingTask<PairBatch>> {
-  const maxLength = Math.min(config.maxLength ?? Infinity, model.config.nPositions);
-  const data = await loadPairData(config, maxLength, log);
-  const { train, dev, trainSequences } = data;
   const framing = makeFraming(config, model);
   const strategy = attachStrategy(config, model, framing.extraParams(), log);
+  // After the strategy: an attention prefix takes part of the context.
+  const maxLength = Math.min(config.maxLength ?? Infinity, model.contextRoom);
+  const data = await loadPairData(config, maxLength, log);
+  const { train, dev, trainSequences } = data;
   const devGold = dev.map((e) => e.label!);
   let epoch = 0;
   const report = async () => {
@@ -274,6 +275,7 @@ export async function createParaphraseTask(
       return metrics;
     },
     async finish(runDir) {
+      await strategy.beforeInference?.();
       const { p, r, metrics } = await report();
       const devPath = join(runDir, QUORA_OUTPUTS.dev);
       await writePredictionsCsv(devPath, PREDICTION_HEADER, predictionRows(dev, p.classes), "csv");
@@ -284,6 +286,7 @@ export async function createParaphraseTask(
         JSON.stringify(full, null, 2) + "\n",
       );
       log(`quora dev confusion (rows gold, columns predicted): ${JSON.stringify(r.confusion)}`);
+      await strategy.save?.(join(runDir, STRATEGY_DIR));
       return metrics;
     },
   };

@@ -13,10 +13,11 @@ import { corpusRhymeAccuracy } from "./rhyme.ts";
 import { studyUnigramPerplexity } from "./study_perplexity.ts";
 import { studyLetterCorpusRhymeAccuracy } from "./study_rhyme.ts";
 import { parseSonnets, type Sonnet } from "../tasks/data/sonnet_data.ts";
+import { pairingProblems, pairSonnetsByNumber } from "./sonnet_pairing.ts";
 
 /** Every file-based sonnet metric. */
 export interface SonnetScores {
-  /** Sonnets scored (the common prefix of both files). */
+  /** Sonnets scored (those whose numbers are in both files). */
   sonnets: number;
   /** chrF (0–100) of generated vs gold texts, corpus statistics. */
   chrf: number;
@@ -38,9 +39,19 @@ export interface SonnetScores {
   study_letter_rhyme: number;
 }
 
+/** Options of {@linkcode scoreSonnetFiles}. */
+export interface ScoreSonnetFilesOptions {
+  /** Unpaired numbers (missing, unknown, duplicated) are an error instead of a warning. */
+  strict?: boolean;
+  /** Receives each warning (default `console.warn`). */
+  warn?: (message: string) => void;
+}
+
 /**
- * Scores `generated` against `gold` (file texts in CS224N's sonnet format). When the generated
- * file has fewer sonnets, the common prefix is scored (as CS224N does) and `warn` is called.
+ * Scores `generated` against `gold` (file texts in CS224N's sonnet format), pairing the sonnets
+ * by their numbers (order never matters; see `sonnet_pairing.ts`). Gold numbers not generated,
+ * generated numbers not in the gold file and repeated numbers are reported by number to `warn`
+ * and left out of the scores, or, with `strict`, thrown as one error. Throws when no number pairs.
  *
  * @example
  * ```ts
@@ -53,18 +64,22 @@ export function scoreSonnetFiles(
   generatedName: string,
   gold: string,
   goldName: string,
-  warn: (message: string) => void = (m) => console.warn(m),
+  warnOrOptions: ((message: string) => void) | ScoreSonnetFilesOptions = {},
 ): SonnetScores {
-  const gen = parseSonnets(generated, generatedName).sonnets;
+  const options = typeof warnOrOptions === "function" ? { warn: warnOrOptions } : warnOrOptions;
+  const warn = options.warn ?? ((m: string) => console.warn(m));
+  const gen = parseSonnets(generated, generatedName, { allowDuplicates: true }).sonnets;
   const ref = parseSonnets(gold, goldName).sonnets;
-  const n = Math.min(gen.length, ref.length);
-  if (gen.length < ref.length) {
-    warn(
-      `${generatedName} has ${gen.length} sonnets, ${goldName} has ${ref.length}: ` +
-        `scoring the first ${n}`,
-    );
+  const pairs = pairSonnetsByNumber(gen, ref);
+  const problems = pairingProblems(pairs, generatedName, goldName);
+  if (options.strict && problems.length > 0) {
+    throw new Error(`--strict: ${problems.join("; ")}`);
   }
-  return scoreSonnets(gen.slice(0, n), ref.slice(0, n));
+  if (pairs.generated.length === 0) {
+    throw new Error(`${generatedName} and ${goldName} have no sonnet number in common`);
+  }
+  problems.forEach((p) => warn(p));
+  return scoreSonnets(pairs.generated, pairs.gold);
 }
 
 /** Scores parsed sonnets pairwise (same length). */

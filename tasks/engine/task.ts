@@ -57,8 +57,15 @@ export interface TrainingTask<B = unknown> {
 export interface TaskEvaluation {
   /** The file flags it takes, all required (e.g. `["pred", "gold"]`). */
   flags: readonly string[];
-  /** Reads the files named by those flags, scores them, and returns the report text. */
-  run(files: Readonly<Record<string, string>>, warn: (message: string) => void): Promise<string>;
+  /**
+   * Reads the files named by those flags, scores them, and returns the report text. With
+   * `strict`, what would be a warning about the files is an error.
+   */
+  run(
+    files: Readonly<Record<string, string>>,
+    warn: (message: string) => void,
+    options?: { strict?: boolean },
+  ): Promise<string>;
 }
 
 /**

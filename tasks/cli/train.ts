@@ -3,16 +3,23 @@
  * the study's settings (see `--help`), writes the run folder and prints a summary. Ctrl-C saves
  * a resumable checkpoint and exits with status 130; `--resume=<run folder>` continues it.
  *
+ * Start-up validates the flags, the model and the data before the run folder is created, so a
+ * failed start leaves nothing behind; one process at a time writes a run folder (`run.lock`).
+ * Exit status: 0 done, 130 interrupted (resumable), 3 diverged (non-finite loss), 2 any other
+ * error.
+ *
  * @module
  */
 import { acquireGpu } from "../../kernels/gpu.ts";
 import { loadModel } from "../../model/load.ts";
 import { createProgress } from "../engine/progress.ts";
-import { createRunDir, readRunConfig } from "../engine/run_dir.ts";
+import { checkOutFolder, createRunDir } from "../engine/run_dir.ts";
+import { resumedConfig } from "../engine/resume_flags.ts";
+import { acquireRunLock, type RunLock } from "../engine/run_lock.ts";
 import type { TrainingTask } from "../engine/task.ts";
 import { findTask } from "../registry.ts";
 import { HelpRequested, parseTrainArgs, type TrainConfig } from "../engine/train_config.ts";
-import { train, type TrainResult } from "../engine/trainer.ts";
+import { train, TrainingDiverged, type TrainResult } from "../engine/trainer.ts";
 import type { GPT2 } from "../../model/gpt2.ts";
 
 /** Builds the task a configuration names, through the task registry. */
@@ -42,23 +49,59 @@ export interface RunOptions {
  */
 export async function runTraining(argv: string[], options: RunOptions = {}): Promise<TrainResult> {
   const log = options.log ?? ((m: string) => console.error(m));
-  let config = parseTrainArgs(argv);
+  const resumed = await resumedConfig(argv, log);
+  const config = resumed ?? parseTrainArgs(argv);
   const resume = config.resume;
+  let lock: RunLock | null = null;
   if (resume !== null) {
-    config = { ...(await readRunConfig(resume)) as unknown as TrainConfig, resume, out: resume };
+    lock = await acquireRunLock(resume, log);
     log(`resuming ${resume} with its saved configuration`);
   } else {
-    await createRunDir(config.out, config);
+    await checkOutFolder(config.out);
   }
-  const gpu = await acquireGpu();
-  log(`adapter: ${gpu.describe()}`);
-  const dropout = config.modelDropout;
-  const model = await loadModel(config.model, {
-    gpu,
-    seed: config.seed,
-    configOverrides: { embdPdrop: dropout, attnPdrop: dropout, residPdrop: dropout },
-  });
-  const task = await createTask(config, model, log);
+  let model: GPT2 | null = null;
+  try {
+    const gpu = await acquireGpu();
+    log(`adapter: ${gpu.describe()}`);
+    const dropout = config.modelDropout;
+    model = await loadModel(config.model, {
+      gpu,
+      seed: config.seed,
+      configOverrides: { embdPdrop: dropout, attnPdrop: dropout, residPdrop: dropout },
+    });
+    checkMaxLength(config, model);
+    const task = await createTask(config, model, log);
+    if (resume === null) {
+      // Everything is validated: only now does the run folder appear.
+      await createRunDir(config.out, config);
+      lock = await acquireRunLock(config.out, log);
+    }
+    return await trainWithCtrlC(config, model, task, options, log);
+  } finally {
+    model?.dispose();
+    lock?.release();
+  }
+}
+
+function checkMaxLength(config: TrainConfig, model: GPT2): void {
+  const context = model.config.nPositions;
+  if (config.maxLength !== null && config.maxLength > context) {
+    throw new Error(
+      `--max-length: the model's context is ${context} tokens, got ${
+        JSON.stringify(String(config.maxLength))
+      }`,
+    );
+  }
+}
+
+async function trainWithCtrlC(
+  config: TrainConfig,
+  model: GPT2,
+  task: TrainingTask,
+  options: RunOptions,
+  log: (message: string) => void,
+): Promise<TrainResult> {
+  const resume = config.resume;
   const stepsPerEpoch = Math.max(1, Math.ceil(task.trainSize / config.batchSize));
   const totalSteps = Math.max(
     1,
@@ -69,7 +112,10 @@ export async function runTraining(argv: string[], options: RunOptions = {}): Pro
   const onSigint = () => {
     if (interrupt.requested) Deno.exit(130);
     interrupt.requested = true;
-    log("\nCtrl-C: saving a resumable checkpoint after this step (again to quit at once)");
+    log(
+      "\nCtrl-C: stopping after this step (or this part of the final outputs) with a " +
+        "resumable checkpoint (again to quit at once)",
+    );
   };
   if (!options.interrupt) Deno.addSignalListener("SIGINT", onSigint);
   try {
@@ -88,12 +134,11 @@ export async function runTraining(argv: string[], options: RunOptions = {}): Pro
         .map(([k, v]) => `  ${k}: ${Number.isInteger(v) ? v : v.toFixed(4)}`).join("\n");
       log(`done: ${result.steps} steps; outputs in ${config.out}\n${final}`);
     } else {
-      log(`resume with: deno task train --task=${config.task} --resume=${config.out}`);
+      log(`resume with: deno task train --resume=${config.out}`);
     }
     return result;
   } finally {
     if (!options.interrupt) Deno.removeSignalListener("SIGINT", onSigint);
-    model.dispose();
   }
 }
 
@@ -107,6 +152,6 @@ if (import.meta.main) {
       Deno.exit(0);
     }
     console.error(`error: ${(error as Error).message}`);
-    Deno.exit(2);
+    Deno.exit(error instanceof TrainingDiverged ? 3 : 2);
   }
 }

@@ -31,11 +31,11 @@ export interface RunLock {
 }
 
 function hostName(): string {
-  try {
-    return Deno.hostname();
-  } catch {
-    return Deno.env.get("HOSTNAME") ?? "unknown host";
-  }
+  // Asked only when granted: a prompt in the middle of start-up would be worse than no name.
+  const query = { name: "sys", kind: "hostname" } as const;
+  if (Deno.permissions.querySync(query).state === "granted") return Deno.hostname();
+  const env = Deno.permissions.querySync({ name: "env", variable: "HOSTNAME" }).state;
+  return (env === "granted" ? Deno.env.get("HOSTNAME") : undefined) ?? "unknown host";
 }
 
 function describe(text: string): string {

@@ -8,6 +8,7 @@
 import type { ParamGroup } from "../../kernels/adamw.ts";
 import type { Tensor } from "../../kernels/tensor.ts";
 import type { GPT2 } from "../../model/gpt2.ts";
+import type { FinishControl } from "./finish_control.ts";
 import type { TaskDefaults, TrainConfig } from "./train_defaults.ts";
 
 /** Context of one training step. */
@@ -48,9 +49,11 @@ export interface TrainingTask<B = unknown> {
   evaluate(): Promise<Record<string, number>>;
   /**
    * After training, with the best weights loaded: writes predictions or generations into the
-   * run folder and returns the final metrics.
+   * run folder and returns the final metrics. Long work runs as `control.part(...)` so that
+   * Ctrl-C stops it and `--resume` redoes only the parts not done (`control` is absent when the
+   * caller needs neither).
    */
-  finish(runDir: string): Promise<Record<string, number>>;
+  finish(runDir: string, control?: FinishControl): Promise<Record<string, number>>;
 }
 
 /** How `deno task eval` scores a task's output files without a model. */

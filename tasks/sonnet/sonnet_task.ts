@@ -22,6 +22,7 @@ import {
   stopAtLines,
 } from "./sonnet_controls.ts";
 import { scoreSonnets } from "../../eval/sonnet_scores.ts";
+import { pairingProblems, pairSonnetsByNumber } from "../../eval/sonnet_pairing.ts";
 import type { TrainingTask } from "../engine/task.ts";
 import type { GenerationSettings, TrainConfig } from "../engine/train_config.ts";
 import { writeSonnetFile } from "../data/writers.ts";
@@ -84,6 +85,7 @@ export async function generateSonnets(
   g: GenerationSettings,
   seed: number,
   batchSize = 12,
+  stop: () => boolean = () => false,
 ): Promise<{ number: number; text: string }[]> {
   const out: { number: number; text: string }[] = [];
   for (let i = 0; i < prompts.length; i += batchSize) {
@@ -98,14 +100,22 @@ export async function generateSonnets(
       sample: g.temperature > 0,
       seed: seed + i,
       processors: sonnetProcessors(g),
-      stopWhen: stopAtLines(g.stopAtLines, texts),
+      stopWhen: stopOrLines(stop, stopAtLines(g.stopAtLines, texts)),
     });
+    if (stop()) return out; // Ctrl-C: the caller discards the partial result
     chunk.forEach((p, b) => {
       const body = decode(tokens[b].filter((t) => t !== EOS_ID));
       out.push({ number: p.number, text: (texts[b] + body).trim() });
     });
   }
   return out;
+}
+
+function stopOrLines(
+  stop: () => boolean,
+  lines: (generated: readonly number[], b: number) => boolean,
+): (generated: readonly number[], b: number) => boolean {
+  return (generated, b) => stop() || lines(generated, b);
 }
 
 /**
@@ -154,16 +164,25 @@ export async function createSonnetTask(
       const r = await modelPerplexity(model, goldSequences, config.batchSize);
       return { dev_loss: r.loss, dev_perplexity: r.perplexity };
     },
-    async finish(runDir) {
-      const dev = await generateSonnets(model, devPrompts, g, config.seed);
-      const test = await generateSonnets(model, testPrompts, g, config.seed + 1000);
-      await writeSonnetFile(join(runDir, SONNET_OUTPUTS.dev), dev);
-      await writeSonnetFile(join(runDir, SONNET_OUTPUTS.test), test);
+    async finish(runDir, control) {
+      const stop = () => control?.stopRequested() ?? false;
+      const part = control?.part ?? ((_: string, work: () => Promise<void>) => work());
+      await part("dev generations", async () => {
+        const dev = await generateSonnets(model, devPrompts, g, config.seed, 12, stop);
+        if (!stop()) await writeSonnetFile(join(runDir, SONNET_OUTPUTS.dev), dev);
+      });
+      await part("test generations", async () => {
+        const test = await generateSonnets(model, testPrompts, g, config.seed + 1000, 12, stop);
+        if (!stop()) await writeSonnetFile(join(runDir, SONNET_OUTPUTS.test), test);
+      });
       const { perplexity } = await modelPerplexity(model, goldSequences, config.batchSize);
       // Scored from the written file, exactly as `deno task eval` scores it.
       const devFile = join(runDir, SONNET_OUTPUTS.dev);
       const generated = parseSonnets(await Deno.readTextFile(devFile), devFile).sonnets;
-      const scores = scoreSonnets(generated, gold.slice(0, generated.length));
+      const pairs = pairSonnetsByNumber(generated, gold);
+      const problems = pairingProblems(pairs, devFile, "the dev gold sonnets");
+      if (problems.length > 0) throw new Error(problems.join("; "));
+      const scores = scoreSonnets(pairs.generated, pairs.gold);
       return { dev_perplexity: perplexity, ...scores };
     },
   };

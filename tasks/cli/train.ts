@@ -37,6 +37,8 @@ export interface RunOptions {
   interrupt?: { requested: boolean };
   /** Messages (default stderr). */
   log?: (message: string) => void;
+  /** Receives the progress display and the per-epoch lines (default stderr). */
+  progressWrite?: (text: string) => void;
 }
 
 /**
@@ -107,7 +109,12 @@ async function trainWithCtrlC(
     1,
     Math.min(config.epochs * stepsPerEpoch, config.maxSteps ?? Infinity),
   );
-  const progress = createProgress({ totalEpochs: config.epochs, stepsPerEpoch, totalSteps });
+  const progress = createProgress({
+    totalEpochs: config.epochs,
+    stepsPerEpoch,
+    totalSteps,
+    write: options.progressWrite,
+  });
   const interrupt = options.interrupt ?? { requested: false };
   const onSigint = () => {
     if (interrupt.requested) Deno.exit(130);

@@ -25,7 +25,8 @@ export class FinishInterrupted extends Error {
 export interface FinishControl {
   /**
    * Runs `work` unless an earlier, interrupted finish of the same weights completed `name`; then
-   * records it. Throws {@linkcode FinishInterrupted} when a stop was asked before or during it.
+   * records it. Throws {@linkcode FinishInterrupted} when a stop was asked before or after it
+   * (the part is recorded first); `work` itself throws it when it gives up half-way.
    */
   part(name: string, work: () => Promise<void>): Promise<void>;
   /** Whether a stop was asked (long parts check it between batches and give up early). */
@@ -65,9 +66,9 @@ export async function finishControl(
       }
       if (stop()) throw new FinishInterrupted(`before ${name}`);
       await work();
-      if (stop()) throw new FinishInterrupted(`during ${name}`);
       done = [...done, name];
       await writeTextAtomic(file, JSON.stringify({ step, done }) + "\n");
+      if (stop()) throw new FinishInterrupted(`after ${name}`);
     },
     stopRequested: stop,
   };

@@ -174,9 +174,10 @@ export async function appendMetrics(dir: string, record: MetricsRecord): Promise
 }
 
 /**
- * Rewrites `metrics.jsonl` (atomically) to its first `count` records: after a resume, the file
- * says what the checkpoint saw, and lines written after the checkpoint (a run killed between an
- * evaluation and its save) are dropped rather than repeated. Returns how many were dropped.
+ * Rewrites a per-evaluation log of the run folder (`metrics.jsonl` by default; one line per
+ * evaluation) atomically to its first `count` lines: after a resume, the file says what the
+ * checkpoint saw, and lines written after the checkpoint (a run killed between an evaluation and
+ * its save) are dropped rather than repeated. Returns how many were dropped.
  *
  * @example
  * ```ts
@@ -184,15 +185,17 @@ export async function appendMetrics(dir: string, record: MetricsRecord): Promise
  * const dropped = await truncateMetrics("runs/x", 2); // keeps epochs 1 and 2
  * ```
  */
-export async function truncateMetrics(dir: string, count: number): Promise<number> {
-  const records = await readMetrics(dir);
-  if (records.length <= count) return 0;
-  const kept = records.slice(0, count);
-  await writeTextAtomic(
-    join(dir, RUN_FILES.metrics),
-    kept.map((r) => toMetricsJson(r) + "\n").join(""),
-  );
-  return records.length - kept.length;
+export async function truncateMetrics(
+  dir: string,
+  count: number,
+  name: string = RUN_FILES.metrics,
+): Promise<number> {
+  const file = join(dir, name);
+  if (!(await pathExists(file))) return 0;
+  const lines = (await Deno.readTextFile(file)).split("\n").filter((l) => l.trim() !== "");
+  if (lines.length <= count) return 0;
+  await writeTextAtomic(file, lines.slice(0, count).map((l) => l + "\n").join(""));
+  return lines.length - count;
 }
 
 /**

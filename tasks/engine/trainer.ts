@@ -197,8 +197,14 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
     } else {
       log(`${resumeDir} was never saved (the run stopped before its first save): from step 0`);
     }
-    const dropped = await truncateMetrics(runDir, s.metricsRecords);
-    if (dropped > 0) log(`metrics.jsonl: removed ${dropped} line(s) written after the checkpoint`);
+    // Every per-evaluation log (metrics.jsonl, a task's dev_reports.jsonl) is cut back alike.
+    for await (const entry of Deno.readDir(runDir)) {
+      if (!entry.isFile || !entry.name.endsWith(".jsonl")) continue;
+      const dropped = await truncateMetrics(runDir, s.metricsRecords, entry.name);
+      if (dropped > 0) {
+        log(`${entry.name}: removed ${dropped} line(s) written after the checkpoint`);
+      }
+    }
   }
   let lastSaveTime = performance.now();
   const saveResumable = async () => {
@@ -245,7 +251,7 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
     );
   };
   let warned = false;
-  const interrupted = async (where: string) => {
+  const interrupted = (where: string): TrainResult => {
     options.progress?.done();
     log(`interrupted ${where}: resumable checkpoint at step ${s.step} in ${resumeDir}`);
     optimizer.dispose();
@@ -300,7 +306,7 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
       s.epochSeconds = elapsed();
       if (stopAsked()) {
         await saveResumable();
-        return await interrupted(`at step ${s.step}`);
+        return interrupted(`at step ${s.step}`);
       }
       if (b + 1 < stepsPerEpoch && s.step < totalSteps && saveDue()) await saveResumable();
     }
@@ -312,7 +318,7 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
     }
     if (epochDone) startEpoch(s, epoch + 1);
     await saveResumable();
-    if (stopAsked()) return await interrupted(`after epoch ${epoch + 1}`);
+    if (stopAsked()) return interrupted(`after epoch ${epoch + 1}`);
   }
   options.progress?.done();
   if (s.lastEvalStep !== s.step && s.step > 0 && !(await pathExists(bestDir))) {

@@ -257,27 +257,32 @@ export async function createSentimentTask(
       });
       return { ...reportMetrics(r), dev_loss: meanCrossEntropy(p.logits, devGold) };
     },
-    async finish(runDir) {
-      const { p, report: r } = await report();
-      const test = await load(config.dataDir, spec.test, false, K, log);
-      const testPred = await predictClasses(
-        model,
-        head,
-        sentimentSequences(test, maxLength).sequences,
-        config.batchSize,
-      );
+    async finish(runDir, control) {
       const rows = (examples: SentimentExample[], classes: number[]) =>
         examples.map((e, i) => ({ id: e.id, value: classes[i] }));
+      // The test predictions are one resumable part; the dev ones give the final metrics and are
+      // always made.
+      const part = control?.part ?? ((_: string, work: () => Promise<void>) => work());
+      await part("test predictions", async () => {
+        const test = await load(config.dataDir, spec.test, false, K, log);
+        const testPred = await predictClasses(
+          model,
+          head,
+          sentimentSequences(test, maxLength).sequences,
+          config.batchSize,
+        );
+        await writePredictionsCsv(
+          join(runDir, outputs.test),
+          "Predicted_Sentiment",
+          rows(test, testPred.classes),
+          "csv",
+        );
+      });
+      const { p, report: r } = await report();
       await writePredictionsCsv(
         join(runDir, outputs.dev),
         "Predicted_Sentiment",
         rows(dev, p.classes),
-        "csv",
-      );
-      await writePredictionsCsv(
-        join(runDir, outputs.test),
-        "Predicted_Sentiment",
-        rows(test, testPred.classes),
         "csv",
       );
       const full = { task, examples: dev.length, numClasses: K, ...r };

@@ -23,6 +23,7 @@ import {
 } from "./sonnet_controls.ts";
 import { scoreSonnets } from "../../eval/sonnet_scores.ts";
 import { pairingProblems, pairSonnetsByNumber } from "../../eval/sonnet_pairing.ts";
+import { FinishInterrupted } from "../engine/finish_control.ts";
 import type { TrainingTask } from "../engine/task.ts";
 import type { GenerationSettings, TrainConfig } from "../engine/train_config.ts";
 import { writeSonnetFile } from "../data/writers.ts";
@@ -169,11 +170,13 @@ export async function createSonnetTask(
       const part = control?.part ?? ((_: string, work: () => Promise<void>) => work());
       await part("dev generations", async () => {
         const dev = await generateSonnets(model, devPrompts, g, config.seed, 12, stop);
-        if (!stop()) await writeSonnetFile(join(runDir, SONNET_OUTPUTS.dev), dev);
+        if (stop()) throw new FinishInterrupted("during dev generations");
+        await writeSonnetFile(join(runDir, SONNET_OUTPUTS.dev), dev);
       });
       await part("test generations", async () => {
         const test = await generateSonnets(model, testPrompts, g, config.seed + 1000, 12, stop);
-        if (!stop()) await writeSonnetFile(join(runDir, SONNET_OUTPUTS.test), test);
+        if (stop()) throw new FinishInterrupted("during test generations");
+        await writeSonnetFile(join(runDir, SONNET_OUTPUTS.test), test);
       });
       const { perplexity } = await modelPerplexity(model, goldSequences, config.batchSize);
       // Scored from the written file, exactly as `deno task eval` scores it.

@@ -188,3 +188,18 @@ Deno.test("a second --resume is refused while the first runs; after a SIGKILL th
     assert.ok(!(await listDir(out)).some((n) => /\.(tmp|old)-/.test(n)));
   });
 });
+
+Deno.test("a failed start leaves no run folder behind, so the corrected command runs", async () => {
+  await inTempDir(async (tmp) => {
+    const out = join(tmp, "run");
+    await assert.rejects(
+      () => runTraining(base(out, ["--max-length=4096"]), { log: () => {} }),
+      /--max-length: the model's context is 256 tokens, got "4096"/,
+    );
+    await assert.rejects(
+      () => runTraining(base(out, [], join(tmp, "no-data")), { log: () => {} }),
+      /no-data/,
+    );
+    assert.ok(!(await exists(out)), "no folder after the failed starts");
+  });
+});

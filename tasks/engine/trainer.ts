@@ -198,12 +198,13 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
       log(`${resumeDir} was never saved (the run stopped before its first save): from step 0`);
     }
     // Every per-evaluation log (metrics.jsonl, a task's dev_reports.jsonl) is cut back alike.
-    for await (const entry of Deno.readDir(runDir)) {
-      if (!entry.isFile || !entry.name.endsWith(".jsonl")) continue;
-      const dropped = await truncateMetrics(runDir, s.metricsRecords, entry.name);
-      if (dropped > 0) {
-        log(`${entry.name}: removed ${dropped} line(s) written after the checkpoint`);
-      }
+    const logs: string[] = [];
+    for await (const e of Deno.readDir(runDir)) {
+      if (e.isFile && e.name.endsWith(".jsonl")) logs.push(e.name);
+    }
+    for (const name of logs.sort()) {
+      const dropped = await truncateMetrics(runDir, s.metricsRecords, name);
+      if (dropped > 0) log(`${name}: removed ${dropped} line(s) written after the checkpoint`);
     }
   }
   let lastSaveTime = performance.now();

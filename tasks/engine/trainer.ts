@@ -107,6 +107,8 @@ interface LoopState {
   lossCount: number;
   tokens: number;
   epochSeconds: number;
+  /** Per optimizer group, the sum of its effective rate over the epoch's steps. */
+  rateSums: number[];
   /** Lines of metrics.jsonl written when the state was saved. */
   metricsRecords: number;
   /** Step of the last evaluation (-1: none). */
@@ -123,6 +125,7 @@ function better(value: number, best: number | null, mode: "max" | "min"): boolea
 function startEpoch(s: LoopState, epoch: number): void {
   Object.assign(s, { epoch, batchInEpoch: 0, lossSum: 0, lossCount: 0, tokens: 0 });
   s.epochSeconds = 0;
+  s.rateSums = s.rateSums.map(() => 0);
 }
 
 function num(value: unknown, fallback: number): number {
@@ -142,6 +145,9 @@ function loopStateFrom(saved: Record<string, unknown>, fresh: LoopState, records
   s.lossCount = num(saved.lossCount, 0);
   s.tokens = num(saved.tokens, 0);
   s.epochSeconds = num(saved.epochSeconds, 0);
+  if (Array.isArray(saved.rateSums)) {
+    s.rateSums = fresh.rateSums.map((_, i) => num((saved.rateSums as unknown[])[i], 0));
+  }
   s.metricsRecords = num(saved.metricsRecords, records);
   s.lastEvalStep = num(saved.lastEvalStep, -1);
   s.firstLoss = typeof saved.firstLoss === "number" ? saved.firstLoss : null;
@@ -179,6 +185,7 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
     lossCount: 0,
     tokens: 0,
     epochSeconds: 0,
+    rateSums: groups.map(() => 0),
     metricsRecords: 0,
     lastEvalStep: -1,
     firstLoss: null,
@@ -217,7 +224,19 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
     config.saveEvery === null || config.saveEvery === undefined
       ? performance.now() - lastSaveTime >= SAVE_EVERY_MINUTES * 60_000
       : config.saveEvery > 0 && s.step % config.saveEvery === 0;
-  const evaluate = async (epoch: number, trainLoss: number, seconds: number, tokens: number) => {
+  // Per optimizer group, the epoch's mean effective rate (0 while frozen), from s.rateSums.
+  const effectiveRates = (steps: number) =>
+    Object.fromEntries(groups.map((g, i) => [
+      `lr_${g.name ?? i}`,
+      (s.rateSums[i] ?? 0) / Math.max(1, steps),
+    ]));
+  const evaluate = async (
+    epoch: number,
+    trainLoss: number,
+    seconds: number,
+    tokens: number,
+    rates: Record<string, number> = {},
+  ) => {
     const metrics = await task.evaluate();
     s.lastEvalStep = s.step;
     const value = metrics[config.select.metric];
@@ -231,6 +250,7 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
       train_loss: trainLoss,
       tokens_per_second: tokens / Math.max(seconds, 1e-9),
       epoch_seconds: seconds,
+      ...rates,
       ...metrics,
       best: isBest || first,
     });
@@ -272,7 +292,10 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
     for (let b = s.batchInEpoch; b < stepsPerEpoch && s.step < totalSteps; b++) {
       const batch = task.makeBatch(order.slice(b * config.batchSize, (b + 1) * config.batchSize));
       const multiplier = schedule(s.step, totalSteps);
-      groups.forEach((g, i) => g.lr = baseLr[i] * multiplier);
+      groups.forEach((g, i) => {
+        g.lr = baseLr[i] * multiplier;
+        if (g.params.some((p) => p.requiresGrad)) s.rateSums[i] = (s.rateSums[i] ?? 0) + g.lr;
+      });
       const { value, count } = await gpu.scopeAsync(async () => {
         const { loss, tokens } = task.loss(batch, {
           step: s.step,
@@ -315,7 +338,8 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
     const epochDone = s.batchInEpoch >= stepsPerEpoch;
     const due = (epoch + 1) % config.evalEveryEpochs === 0 || s.step >= totalSteps;
     if ((epochDone || s.step >= totalSteps) && due && s.lastEvalStep !== s.step) {
-      await evaluate(epoch, s.lossSum / Math.max(1, s.lossCount), seconds, s.tokens);
+      const rates = effectiveRates(s.lossCount);
+      await evaluate(epoch, s.lossSum / Math.max(1, s.lossCount), seconds, s.tokens, rates);
     }
     if (epochDone) startEpoch(s, epoch + 1);
     await saveResumable();

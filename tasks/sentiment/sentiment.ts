@@ -21,9 +21,9 @@ const SELECT = { metric: "dev_accuracy", mode: "max" } as const;
 // deno-fmt-ignore
 export const SST_DEFAULTS: TaskDefaults = {
   strategies: {
-    full: { epochs: 6, batchSize: 64, lr: 2e-5, dropout: 0.3, trainable: "all", source: "SEED.md SST-5 baseline" },
-    "last-linear": { epochs: 6, batchSize: 64, lr: 1e-3, dropout: 0.3, trainable: "head", source: "SEED.md lr; baseline's bs/epochs/dropout" },
-    ulmfit: { epochs: 10, batchSize: 64, lr: 1e-3, dropout: 0.3, trainable: "gradual", ...ULMFIT, options: ULMFIT_OPT, source: "SEED.md SST-5 ULMFiT" },
+    full: { epochs: 6, batchSize: 64, lr: 2e-5, dropout: 0.3, source: "SEED.md SST-5 baseline" },
+    "last-linear": { epochs: 6, batchSize: 64, lr: 1e-3, dropout: 0.3, source: "SEED.md lr; baseline's bs/epochs/dropout" },
+    ulmfit: { epochs: 10, batchSize: 64, lr: 1e-3, dropout: 0.3, ...ULMFIT, options: ULMFIT_OPT, source: "SEED.md SST-5 ULMFiT" },
   },
   select: SELECT,
   hasHead: true,
@@ -34,9 +34,9 @@ export const SST_DEFAULTS: TaskDefaults = {
 // deno-fmt-ignore
 export const CFIMDB_DEFAULTS: TaskDefaults = {
   strategies: {
-    full: { epochs: 6, batchSize: 8, lr: 2e-5, dropout: 0.3, trainable: "all", source: "SEED.md CFIMDB baseline" },
-    "last-linear": { epochs: 6, batchSize: 8, lr: 1e-3, dropout: 0.3, trainable: "head", source: "SEED.md lr; baseline's bs/epochs/dropout" },
-    ulmfit: { epochs: 10, batchSize: 8, lr: 1e-3, dropout: 0.3, trainable: "gradual", ...ULMFIT, options: ULMFIT_OPT, source: "not run by the study: SST-5 ULMFiT with CFIMDB's bs" },
+    full: { epochs: 6, batchSize: 8, lr: 2e-5, dropout: 0.3, source: "SEED.md CFIMDB baseline" },
+    "last-linear": { epochs: 6, batchSize: 8, lr: 1e-3, dropout: 0.3, source: "SEED.md lr; baseline's bs/epochs/dropout" },
+    ulmfit: { epochs: 10, batchSize: 8, lr: 1e-3, dropout: 0.3, ...ULMFIT, options: ULMFIT_OPT, source: "not run by the study: SST-5 ULMFiT with CFIMDB's bs" },
   },
   select: SELECT,
   hasHead: true,

@@ -25,19 +25,13 @@ const GENERATION: Readonly<GenerationSettings> = Object.freeze({
 });
 
 const LAST4 = { lastBlocks: 4 };
-const PREFIX = { prefixLength: 10, prefixHidden: 512 };
-const UL = { unlikelihoodWeight: 1 };
 
 /** The sonnet rows of the defaults table; `last4` (the study's baseline) is the default. */
 // deno-fmt-ignore
 export const SONNET_DEFAULTS: TaskDefaults = {
   strategies: {
-    last4: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, trainable: "last-blocks", options: LAST4, source: "SEED.md sonnet baseline" },
-    full: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, trainable: "all", source: "baseline's settings, all parameters" },
-    unlikelihood: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, trainable: "last-blocks", options: { ...LAST4, ...UL }, source: "Task A: baseline + unlikelihood" },
-    prefix: { epochs: 10, batchSize: 8, lr: 5e-5, dropout: 0, trainable: "prefix", options: PREFIX, source: "Task B: baseline's bs/epochs; lr of Li & Liang 2021" },
-    "prefix-unlikelihood": { epochs: 10, batchSize: 8, lr: 5e-5, dropout: 0, trainable: "prefix", options: { ...PREFIX, ...UL }, source: "Task C: Task B + unlikelihood" },
-    lora: { epochs: 10, batchSize: 8, lr: 2e-4, dropout: 0, trainable: "lora", options: { loraRank: 4, loraAlpha: 32 }, source: "baseline's bs/epochs; lr, rank, alpha of Hu et al. 2021" },
+    last4: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, uses: "last-blocks", options: LAST4, source: "SEED.md sonnet baseline" },
+    full: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, source: "baseline's settings, all parameters" },
   },
   select: { metric: "dev_perplexity", mode: "min" },
   hasHead: false,

@@ -193,7 +193,11 @@ Deno.test("a failed start leaves no run folder behind, so the corrected command 
   await inTempDir(async (tmp) => {
     const out = join(tmp, "run");
     await assert.rejects(
-      () => runTraining(base(out, ["--max-length=4096"]), { log: () => {} }),
+      () =>
+        runTraining(
+          base(out).map((a) => a.startsWith("--max-length=") ? "--max-length=4096" : a),
+          { log: () => {} },
+        ),
       /--max-length: the model's context is 256 tokens, got "4096"/,
     );
     await assert.rejects(

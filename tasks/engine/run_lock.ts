@@ -35,7 +35,15 @@ function hostName(): string {
   const query = { name: "sys", kind: "hostname" } as const;
   if (Deno.permissions.querySync(query).state === "granted") return Deno.hostname();
   const env = Deno.permissions.querySync({ name: "env", variable: "HOSTNAME" }).state;
-  return (env === "granted" ? Deno.env.get("HOSTNAME") : undefined) ?? "unknown host";
+  const fromEnv = env === "granted" ? Deno.env.get("HOSTNAME") : undefined;
+  if (fromEnv) return fromEnv;
+  const read = Deno.permissions.querySync({ name: "read", path: "/etc/hostname" }).state;
+  if (read === "granted") {
+    try {
+      return Deno.readTextFileSync("/etc/hostname").trim() || "unknown host";
+    } catch { /* not on this system */ }
+  }
+  return "unknown host";
 }
 
 function describe(text: string): string {

@@ -49,8 +49,9 @@ export function meanCrossEntropy(logits: readonly Float32Array[], gold: readonly
 const fixed = (v: number) => v.toFixed(4);
 
 /**
- * A classification report as text: accuracy, macro F1, a per-class table (precision, recall,
- * F1, support) and the confusion matrix (rows gold, columns predicted).
+ * A classification report as text: accuracy, macro F1 (scikit-learn's: over the labels in gold
+ * or predictions), macro F1 over all classes, a per-class table (precision, recall, F1, support)
+ * and the confusion matrix (rows gold, columns predicted).
  *
  * @example
  * ```ts
@@ -64,6 +65,7 @@ export function formatClassificationReport(r: ClassificationReport): string {
   const lines = [
     `accuracy   ${fixed(r.accuracy)}`,
     `macro F1   ${fixed(r.macroF1)}`,
+    `macro F1 over all ${K} classes (absent ones count 0)   ${fixed(r.macroF1AllClasses)}`,
     "",
     "class  precision  recall  f1      support",
     ...r.perClass.map((c, k) =>

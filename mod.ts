@@ -30,6 +30,9 @@ export * from "./kernels/heads.ts";
 export * from "./kernels/attention_softmax.ts";
 export * from "./kernels/attention.ts";
 export * from "./kernels/cross_entropy.ts";
+export * from "./kernels/lm_head_loss.ts";
+export * from "./kernels/row_head.ts";
+export * from "./kernels/profiler.ts";
 export * from "./kernels/pooling.ts";
 export * from "./kernels/shape.ts";
 export * from "./kernels/adamw.ts";
@@ -64,6 +67,12 @@ export * from "./eval/study_perplexity.ts";
 export * from "./eval/classification.ts";
 export * from "./eval/model_perplexity.ts";
 
+// Statistics over seeds and over dev examples (`mean` of numbers stays out: `mean` is the tensor op).
+export { describe, type Description, sampleSd } from "./eval/stats/describe.ts";
+export * from "./eval/stats/paired_tests.ts";
+export * from "./eval/stats/bootstrap.ts";
+export * from "./eval/stats/mcnemar.ts";
+
 // Data sets and output files in CS224N's formats.
 export * from "./tasks/data/data_dir.ts";
 export * from "./tasks/data/csv.ts";
@@ -87,11 +96,30 @@ export * from "./tasks/classification/classifier_head.ts";
 export * from "./tasks/classification/predict.ts";
 export * from "./tasks/classification/report.ts";
 export * from "./tasks/classification/score_predictions.ts";
+export * from "./tasks/classification/pooling_choice.ts";
+export * from "./tasks/classification/multi_sample_dropout.ts";
+export * from "./tasks/classification/classifier_training.ts";
 export * from "./tasks/sentiment/sentiment.ts";
 export * from "./tasks/paraphrase/paraphrase.ts";
+export * from "./tasks/paraphrase/paraphrase_task.ts";
+export * from "./tasks/paraphrase/preprocess.ts";
+export * from "./tasks/paraphrase/pair_sequences.ts";
+export * from "./tasks/paraphrase/cloze.ts";
+export * from "./tasks/paraphrase/paraphrase_metrics.ts";
 export * from "./tasks/sonnet/sonnet.ts";
 export * from "./tasks/sentiment/sentiment_task.ts";
 export * from "./tasks/cli/train.ts";
+
+// Experiments: plans of arms × seeds, the grid runner and its report.
+export {
+  type Arm,
+  loadPlan,
+  type Plan,
+  planFromArms,
+  planFromJson,
+} from "./tasks/experiment/plan.ts";
+export { runExperiment } from "./tasks/experiment/runner.ts";
+export { writeReport } from "./tasks/experiment/report.ts";
 export * from "./strategies/freezing.ts";
 export * from "./strategies/schedules.ts";
 export * from "./strategies/ulmfit.ts";
@@ -99,3 +127,4 @@ export * from "./strategies/ulmfit_strategy.ts";
 export * from "./strategies/strategy.ts";
 export * from "./strategies/registry.ts";
 export * from "./strategies/freezing_strategies.ts";
+export * from "./strategies/layerwise_rates.ts";

@@ -6,7 +6,7 @@
  */
 import type { Tensor } from "../kernels/tensor.ts";
 import { reshape } from "../kernels/shape.ts";
-import { crossEntropy } from "../kernels/cross_entropy.ts";
+import { lmHeadCrossEntropy } from "../kernels/lm_head_loss.ts";
 import type { ForwardOptions, GPT2, ModelInput } from "./gpt2.ts";
 
 /** Target id that {@link crossEntropy} ignores. */
@@ -59,7 +59,6 @@ export function lmLoss(
   options: ForwardOptions & { labelSmoothing?: number } = {},
 ): { loss: Tensor; count: number; hidden: Tensor } {
   const { hidden } = model.forward(input, options);
-  const logits = model.logits(hidden);
   const targets = shiftTargets(input.ids, input.batch, input.seqLen, input.mask);
   const count = countTargets(targets);
   if (count === 0) {
@@ -67,8 +66,9 @@ export function lmLoss(
       `lmLoss: no position has a real next token (batch ${input.batch} × ${input.seqLen})`,
     );
   }
-  const V = model.config.vocabSize;
-  const loss = crossEntropy(reshape(logits, [input.batch * input.seqLen, V]), targets, {
+  // The tied head fused with the loss: the (B·T, V) logits are never held whole.
+  const rows = reshape(hidden, [input.batch * input.seqLen, model.config.nEmbd]);
+  const loss = lmHeadCrossEntropy(rows, model.param("wte.weight"), targets, {
     ignoreIndex: IGNORE_INDEX,
     labelSmoothing: options.labelSmoothing ?? 0,
   });

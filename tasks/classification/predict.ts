@@ -17,7 +17,8 @@ export interface Predictions {
 }
 
 /**
- * Classifies sequences in evaluation mode (no dropout, no gradients), batching them by length
+ * Classifies sequences in evaluation mode (no dropout, no gradients; `poolMeanWeight` as in
+ * `classify`), batching them by length
  * (longest first) so that padding stays small; results come back in input order.
  *
  * @example
@@ -30,6 +31,7 @@ export async function predictClasses(
   head: ClassifierHead,
   sequences: readonly number[][],
   batchSize: number,
+  options: { poolMeanWeight?: number } = {},
 ): Promise<Predictions> {
   const K = head.numClasses;
   const order = sequences.map((_, i) => i).sort((a, b) =>
@@ -42,7 +44,12 @@ export async function predictClasses(
     const b = padBatch(idx.map((j) => sequences[j]));
     const values = await model.gpu.scopeAsync(async () => {
       const out = model.gpu.noGrad(() =>
-        classify(model, head, { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen })
+        classify(
+          model,
+          head,
+          { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen },
+          options,
+        )
       );
       return await out.readFloat();
     });

@@ -11,6 +11,7 @@
  * @module
  */
 import { acquireGpu } from "../../kernels/gpu.ts";
+import { formatProfile, Profiler } from "../../kernels/profiler.ts";
 import { loadModel } from "../../model/load.ts";
 import { createProgress } from "../engine/progress.ts";
 import { checkOutFolder, createRunDir } from "../engine/run_dir.ts";
@@ -51,8 +52,11 @@ export interface RunOptions {
  */
 export async function runTraining(argv: string[], options: RunOptions = {}): Promise<TrainResult> {
   const log = options.log ?? ((m: string) => console.error(m));
-  const resumed = await resumedConfig(argv, log);
-  const config = resumed ?? parseTrainArgs(argv);
+  // --profile is a switch of this command, not of the saved configuration.
+  const profile = argv.includes("--profile");
+  const args = argv.filter((a) => a !== "--profile");
+  const resumed = await resumedConfig(args, log);
+  const config = resumed ?? parseTrainArgs(args);
   const resume = config.resume;
   let lock: RunLock | null = null;
   if (resume !== null) {
@@ -62,9 +66,16 @@ export async function runTraining(argv: string[], options: RunOptions = {}): Pro
     await checkOutFolder(config.out);
   }
   let model: GPT2 | null = null;
+  let profiler: Profiler | null = null;
+  const gpu = await acquireGpu();
   try {
-    const gpu = await acquireGpu();
     log(`adapter: ${gpu.describe()}`);
+    if (profile) {
+      profiler = new Profiler(gpu.device);
+      gpu.profiler = profiler;
+      profiler.start();
+      log("--profile: every dispatch is timed (each in its own compute pass)");
+    }
     const dropout = config.modelDropout;
     model = await loadModel(config.model, {
       gpu,
@@ -80,6 +91,15 @@ export async function runTraining(argv: string[], options: RunOptions = {}): Pro
     }
     return await trainWithCtrlC(config, model, task, options, log);
   } finally {
+    if (profiler) {
+      log(
+        `\nprofile of the whole run (kernels, host buckets):\n${
+          formatProfile(await profiler.report(gpu), 30)
+        }`,
+      );
+      gpu.profiler = null;
+      profiler.dispose();
+    }
     model?.dispose();
     lock?.release();
   }
@@ -155,7 +175,8 @@ if (import.meta.main) {
     Deno.exit(result.status === "interrupted" ? 130 : 0);
   } catch (error) {
     if (error instanceof HelpRequested) {
-      console.log(error.message);
+      const profileLine = `${"  --profile".padEnd(30)}print per-kernel device time and host time`;
+      console.log(error.message.replace(/^ {2}--help, -h/m, `${profileLine}\n$&`));
       Deno.exit(0);
     }
     console.error(`error: ${(error as Error).message}`);

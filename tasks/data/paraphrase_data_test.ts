@@ -104,3 +104,10 @@ Deno.test("loadQuora() lowercases both questions when lowercase is set", async (
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("parseQuora() lists the header's columns when the label column is missing", () => {
+  assert.throws(
+    () => parseQuora("\tid\tsentence1\tsentence2\n0\ta\tb\tc\n", "nolabel.csv", { labelled: true }),
+    /nolabel\.csv: no column "is_duplicate" in the header \(columns: "", "id", "sentence1", "sentence2"\)/,
+  );
+});

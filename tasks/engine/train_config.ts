@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { isScheduleName, SCHEDULE_NAMES, type ScheduleName } from "../../strategies/schedules.ts";
 import { STRATEGIES } from "../../strategies/registry.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
+import { formatPooling, parsePooling } from "../classification/pooling_choice.ts";
 import {
   defaultConfig,
   SAVE_EVERY_MINUTES,
@@ -135,6 +136,48 @@ function gen(
   };
 }
 
+const SCALE_KEYS = ["lowerLayerScale", "upperLayerScale", "headScale"] as const;
+type HeadOptionKey = "poolMeanWeight" | "dropoutSamples" | typeof SCALE_KEYS[number];
+
+/** A flag that sets a classification-head option (strategies with a head only). */
+function headOption(
+  name: string,
+  key: HeadOptionKey,
+  parse: Parse,
+  help: string,
+  show: (c: TrainConfig) => string,
+): Flag {
+  const set = (c: TrainConfig, v: number | string) => {
+    if (!c.hasHead) return "this strategy has no classification head";
+    c.options[key] = v as number;
+  };
+  const arg = key === "poolMeanWeight" ? "NAME" : "N";
+  return { name, arg, help, parse, set, show: (c) => (c.hasHead ? show(c) : "no head") };
+}
+
+/** A flag that sets a text option; it applies where the strategy's row defines that option. */
+function textOption(
+  name: string,
+  key: "separator" | "preprocess",
+  parse: Parse,
+  help: string,
+): Flag {
+  const set = (c: TrainConfig, v: number | string) => {
+    if (c.options[key] === undefined) {
+      return `does not apply to --task=${c.task} --strategy=${c.strategy}`;
+    }
+    (c.options as Record<string, unknown>)[key] = v;
+  };
+  const arg = key === "separator" ? "TEXT" : "NAME";
+  return { name, arg, help, parse, set, show: (c) => c.options[key] ?? "n/a" };
+}
+
+const pooling: Parse = (raw) => parsePooling(raw);
+
+/** The default a layer-wise scale flag shows: "off" unless the row sets a scale (others are 1). */
+const scaleOf = (key: typeof SCALE_KEYS[number]) => (c: TrainConfig) =>
+  SCALE_KEYS.some((k) => c.options[k] !== undefined) ? String(c.options[key] ?? 1) : "off";
+
 // deno-fmt-ignore
 const FLAGS: readonly Flag[] = [
   { name: "task", arg: "NAME", help: TASK_NAMES.join(" | ") + " (required)", parse: text, set: () => {}, show: () => null },
@@ -148,6 +191,13 @@ const FLAGS: readonly Flag[] = [
   { ...num("dropout", "dropout", float(0, 1, false, true), "classification head dropout"), set: (c, v) => (c.hasHead ? void (c.dropout = v as number) : "this strategy has no classification head; use --model-dropout") },
   num("model-dropout", "modelDropout", float(0, 1, false, true), "GPT-2's embedding/attention/residual dropout"),
   num("label-smoothing", "labelSmoothing", float(0, 1, false, true), "cross-entropy label smoothing ε"),
+  headOption("pooling", "poolMeanWeight", pooling, "head input: last | mean | mixed:W (W × masked mean + (1 − W) × last token)", (c) => formatPooling(c.options.poolMeanWeight ?? 0)),
+  headOption("msd-samples", "dropoutSamples", int(1, 64), "multi-sample dropout: masks through the head, losses averaged", (c) => String(c.options.dropoutSamples ?? 1)),
+  headOption("lower-lr-scale", "lowerLayerScale", float(0, 100, true, false), "layer-wise lr: × for embeddings and the lower half of the blocks", scaleOf("lowerLayerScale")),
+  headOption("upper-lr-scale", "upperLayerScale", float(0, 100, true, false), "layer-wise lr: × for the upper half of the blocks and ln_f", scaleOf("upperLayerScale")),
+  headOption("head-lr-scale", "headScale", float(0, 100, true, false), "layer-wise lr: × for the classification head", scaleOf("headScale")),
+  textOption("preprocess", "preprocess", (raw) => { if (raw !== "cs224n" && raw !== "none") throw new Error("expected cs224n or none"); return raw; }, "question preprocessing: cs224n (lower-case, split . ? , ') | none"),
+  textOption("separator", "separator", text, "literal text between the two questions"),
   num("seed", "seed", int(0, 2 ** 32 - 1), "seed of data order, dropout, init and sampling"),
   num("max-steps", "maxSteps", int(0), "stop after this many optimizer steps (0: only evaluate and generate)"),
   num("save-every", "saveEvery", int(0), "also save the resumable checkpoint every N steps (0: only at epoch ends)", `every ${SAVE_EVERY_MINUTES} min`),

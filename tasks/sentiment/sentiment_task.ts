@@ -2,7 +2,9 @@
  * The sentiment tasks: SST-5 (`sst`, 5 classes) and CFIMDB (`cfimdb`, 2 classes). GPT-2 reads
  * each sentence (cut to `--max-length` tokens, else the model's context; the first tokens are
  * kept), the classification head classifies its last real token, cross-entropy trains it.
- * The run's strategy comes from the strategy registry (`strategies/registry.ts`).
+ * The run's strategy comes from the strategy registry (`strategies/registry.ts`). The
+ * classification options shared with paraphrase (`classifier_training.ts`: `--pooling`,
+ * `--msd-samples`) apply here too, and layer-wise rates with `full`.
  *
  * Outputs in the run folder: CS224N's prediction files `<task>-dev-out.csv` and
  * `<task>-test-out.csv` (`id,Predicted_Sentiment`, every test row), the best checkpoint's full
@@ -16,11 +18,11 @@
  */
 import { join } from "node:path";
 import { classificationReport } from "../../eval/classification.ts";
-import { crossEntropy } from "../../kernels/cross_entropy.ts";
 import type { GPT2 } from "../../model/gpt2.ts";
 import { encode, padBatch } from "../../model/tokenizer.ts";
 import { attachStrategy } from "../../strategies/registry.ts";
-import { classify, createClassifierHead } from "../classification/classifier_head.ts";
+import { createClassifierHead } from "../classification/classifier_head.ts";
+import { classifierLoss, classifierSettings } from "../classification/classifier_training.ts";
 import { predictClasses } from "../classification/predict.ts";
 import { meanCrossEntropy, reportMetrics } from "../classification/report.ts";
 import { formatLoadSummary } from "../data/csv.ts";
@@ -172,12 +174,14 @@ export async function createSentimentTask(
   );
   const headSeed = (Math.imul(config.seed, 2654435761) + 0x68656164) >>> 0;
   const head = createClassifierHead(model.gpu, model.config.nEmbd, K, { seed: headSeed });
+  const settings = classifierSettings(config);
   const strategy = attachStrategy(config, model, head.params(), log);
+  const pooling = { poolMeanWeight: settings.poolMeanWeight };
   const outputs = sentimentOutputs(task);
   const devGold = dev.map((e) => e.label!);
   let epoch = 0;
   const report = async () => {
-    const p = await predictClasses(model, head, devSequences, config.batchSize);
+    const p = await predictClasses(model, head, devSequences, config.batchSize, pooling);
     return { p, report: classificationReport(devGold, p.classes, K) };
   };
   return {
@@ -188,12 +192,7 @@ export async function createSentimentTask(
       return { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen, labels };
     },
     loss(batch, ctx) {
-      const logits = classify(model, head, batch, {
-        training: true,
-        seed: ctx.seed,
-        dropout: config.dropout,
-      });
-      const loss = crossEntropy(logits, batch.labels, { labelSmoothing: config.labelSmoothing });
+      const loss = classifierLoss(model, head, batch, batch.labels, settings, ctx.seed);
       return { loss, tokens: batch.mask.reduce((a, b) => a + b, 0) };
     },
     extraParams: () => new Map([...head.params(), ...strategy.params()]),
@@ -223,6 +222,7 @@ export async function createSentimentTask(
           head,
           sentimentSequences(test, maxLength).sequences,
           config.batchSize,
+          pooling,
         );
         await writePredictionsCsv(
           join(runDir, outputs.test),

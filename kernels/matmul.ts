@@ -76,8 +76,14 @@ export function matmulShape(
  *
  * @example
  * ```ts
- * const y = matmul(x, w);                        // (T, C) · (C, 3C)
- * const s = matmul(q, k, { transB: true });      // (B·H, T, D) · (B·H, T, D)ᵀ
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * const x = tensorFrom(gpu, [1, 2, 3, 4], [2, 2]); // (T, C)
+ * const w = tensorFrom(gpu, [1, 0, 2, 0, 1, 3], [2, 3]); // (C, 3C')
+ * console.log(await matmul(x, w).readFloat()); // [1, 2, 8, 3, 4, 18]
+ * const s = matmul(x, x, { transB: true }); // x · xᵀ = [[5, 11], [11, 25]]
+ * console.log(s.shape); // [2, 2]
  * ```
  */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {

@@ -76,9 +76,17 @@ function leftPad(seqs: number[][]) {
  *
  * @example
  * ```ts
+ * import { loadModel } from "./load.ts";
+ * import { decode, encode } from "./tokenizer.ts";
+ * const model = await loadModel("tiny"); // random weights: the words are random too
  * const { tokens } = await generate(model, [encode("Shall I compare thee")], {
- *   maxNewTokens: 20, temperature: 0.8, topP: 0.9, seed: 1 });
+ *   maxNewTokens: 4,
+ *   temperature: 0.8,
+ *   topP: 0.9,
+ *   seed: 1,
+ * });
  * console.log(decode(tokens[0]));
+ * model.dispose();
  * ```
  */
 export async function generate(

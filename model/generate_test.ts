@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
 import { acquireGpu } from "../kernels/gpu.ts";
-import { parityFixtureDir } from "../tests/fixture.ts";
+import { fileURLToPath } from "node:url";
 import { generate } from "./generate.ts";
 import { loadModel } from "./load.ts";
 import { sampleStream } from "./sampling.ts";
 
 const gpu = await acquireGpu();
-const model = await loadModel(parityFixtureDir(), { gpu });
+// A one-layer checkpoint that ships with the tests (24 positions, GPT-2's vocabulary).
+const fixture = fileURLToPath(new URL("../tests/fixtures/gpt2-l1-h8-c16-p24", import.meta.url));
+const model = await loadModel(fixture, { gpu });
 const prompts = [[36879, 24856, 49718, 21496, 38950, 26420], [464, 2068], [1, 2, 3, 4]];
 
 Deno.test("generate() in a batch of different prompt lengths equals one prompt at a time", async () => {

@@ -10,7 +10,7 @@ import { lmHeadCrossEntropy } from "../kernels/lm_head_loss.ts";
 import type { ForwardOptions, GPT2, ModelInput } from "./gpt2.ts";
 
 /** Target id that {@link crossEntropy} ignores. */
-export const IGNORE_INDEX = -100;
+export const IGNORE_INDEX: number = -100;
 
 /**
  * Next-token targets for a batch: `ids[b, t+1]` where positions t and t+1 are real, else
@@ -50,7 +50,13 @@ export function countTargets(targets: Int32Array): number {
  *
  * @example
  * ```ts
- * const { loss } = lmLoss(model, { ids, batch: 2, seqLen: 16, mask });
+ * import { loadModel } from "./load.ts";
+ * import { encode, padBatch } from "./tokenizer.ts";
+ * const model = await loadModel("tiny");
+ * const { ids, mask, batch, seqLen } = padBatch([encode("Shall I compare thee"), encode("to")]);
+ * const { loss } = lmLoss(model, { ids, batch, seqLen, mask });
+ * console.log(await loss.item()); // ≈ ln 50257 ≈ 10.8 for random weights
+ * model.dispose();
  * ```
  */
 export function lmLoss(

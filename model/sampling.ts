@@ -242,7 +242,9 @@ export function filteredDistribution(
  *
  * @example
  * ```ts
- * const next = chooseToken(logits, { temperature: 0.8, topP: 0.9 }, seededRandom(1));
+ * const logits = Float32Array.of(1, 5, 2);
+ * console.log(chooseToken(logits, {}, seededRandom(1))); // 1: greedy without a temperature
+ * const next = chooseToken(logits, { temperature: 0.8, topP: 0.9 }, seededRandom(1)); // 1 or 2
  * ```
  */
 export function chooseToken(

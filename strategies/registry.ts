@@ -54,8 +54,14 @@ export function findStrategy(name: string, task?: string): Strategy {
  *
  * @example
  * ```ts
- * const strategy = attachStrategy(config, model, head.params(), log);
+ * import { loadModel } from "../model/load.ts";
+ * const model = await loadModel("tiny"); // 2 blocks
+ * import { defaultConfig } from "../tasks/engine/train_defaults.ts";
+ * const config = defaultConfig("sonnet", "last4");
+ * const strategy = attachStrategy(config, model, new Map(), () => {});
  * const groups = strategy.paramGroups();
+ * console.log(groups.length, groups[0].lr); // the optimizer groups and their rates
+ * model.dispose();
  * ```
  */
 export function attachStrategy(

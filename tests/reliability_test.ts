@@ -200,9 +200,13 @@ Deno.test("a failed start leaves no run folder behind, so the corrected command 
         ),
       /--max-length: the model's context is 256 tokens, got "4096"/,
     );
+    const noModel = `--model=${join(tmp, "no-model")}`;
     await assert.rejects(
-      () => runTraining(base(out, [], join(tmp, "no-data")), { log: () => {} }),
-      /no-data/,
+      () =>
+        runTraining(base(out).map((a) => a.startsWith("--model=") ? noModel : a), {
+          log: () => {},
+        }),
+      /no-model/,
     );
     assert.ok(!(await exists(out)), "no folder after the failed starts");
   });

@@ -54,8 +54,12 @@ export interface HeadOptions {
  *
  * @example
  * ```ts
+ * import { loadModel } from "../../model/load.ts";
+ * const model = await loadModel("tiny");
  * const head = createClassifierHead(model.gpu, model.config.nEmbd, 5, { seed: 11711 });
- * head.params(); // Map { "head.weight" => [C, 5], "head.bias" => [5] }
+ * console.log([...head.params()].map(([name, t]) => [name, t.shape]));
+ * // [["head.weight", [128, 5]], ["head.bias", [5]]]
+ * model.dispose();
  * ```
  */
 export function createClassifierHead(
@@ -139,10 +143,15 @@ export interface ClassifyOptions {
  *
  * @example
  * ```ts
- * const b = padBatch(sentences.map((s) => encode(s)));
- * const logits = classify(model, head, { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen }, {
- *   training: true, seed: 7, dropout: 0.3,
- * }); // (B, K)
+ * import { loadModel } from "../../model/load.ts";
+ * const model = await loadModel("tiny");
+ * import { encode, padBatch } from "../../model/tokenizer.ts";
+ * const head = createClassifierHead(model.gpu, model.config.nEmbd, 5, { seed: 11711 });
+ * const b = padBatch(["a fine film", "dull"].map((s) => encode(s)));
+ * const input = { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen };
+ * const logits = classify(model, head, input, { training: true, seed: 7, dropout: 0.3 });
+ * console.log(logits.shape); // [2, 5]: (B, K)
+ * model.dispose();
  * ```
  */
 export function classify(

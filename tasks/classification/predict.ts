@@ -23,7 +23,13 @@ export interface Predictions {
  *
  * @example
  * ```ts
+ * import { loadModel } from "../../model/load.ts";
+ * const model = await loadModel("tiny");
+ * import { createClassifierHead } from "./classifier_head.ts";
+ * const head = createClassifierHead(model.gpu, model.config.nEmbd, 2, { seed: 1 });
  * const { classes } = await predictClasses(model, head, [[40, 588], [35, 724, 764]], 64);
+ * console.log(classes.length); // 2: one class per sequence
+ * model.dispose();
  * ```
  */
 export async function predictClasses(

@@ -13,6 +13,8 @@
 import { acquireGpu } from "../../kernels/gpu.ts";
 import { formatProfile, Profiler } from "../../kernels/profiler.ts";
 import { loadModel } from "../../model/load.ts";
+import { DOWNLOADABLE_MODELS } from "../../model/hub.ts";
+import { runCommand } from "./run_command.ts";
 import { createProgress } from "../engine/progress.ts";
 import { checkOutFolder, createRunDir } from "../engine/run_dir.ts";
 import { resumedConfig } from "../engine/resume_flags.ts";
@@ -47,7 +49,12 @@ export interface RunOptions {
  *
  * @example
  * ```ts
- * await runTraining(["--task=sonnet", "--model=tiny", "--max-steps=2"]);
+ * const out = await Deno.makeTempDir(); // the run folder
+ * const result = await runTraining([
+ *   "--task=sonnet", "--model=tiny", "--max-steps=1", "--limit=2", "--eval-limit=1",
+ *   "--max-new-tokens=4", `--out=${out}`,
+ * ], { log: () => {} });
+ * console.log(result.status, result.steps); // "completed" 1
  * ```
  */
 export async function runTraining(argv: string[], options: RunOptions = {}): Promise<TrainResult> {
@@ -77,19 +84,21 @@ export async function runTraining(argv: string[], options: RunOptions = {}): Pro
       log("--profile: every dispatch is timed (each in its own compute pass)");
     }
     const dropout = config.modelDropout;
-    model = await loadModel(config.model, {
+    const loaded = await loadModel(config.model, {
       gpu,
       seed: config.seed,
+      revision: config.revision,
       configOverrides: { embdPdrop: dropout, attnPdrop: dropout, residPdrop: dropout },
-    });
-    checkMaxLength(config, model);
-    const task = await createTask(config, model, log);
+    }).catch((e) => Promise.reject(withOfflineHint(e, config)));
+    model = loaded;
+    checkMaxLength(config, loaded);
+    const task = await createTask(config, loaded, log);
     if (resume === null) {
       // Everything is validated: only now does the run folder appear.
       await createRunDir(config.out, config);
       lock = await acquireRunLock(config.out, log);
     }
-    return await trainWithCtrlC(config, model, task, options, log);
+    return await trainWithCtrlC(config, loaded, task, options, log);
   } finally {
     if (profiler) {
       log(
@@ -169,17 +178,29 @@ async function trainWithCtrlC(
   }
 }
 
+/** Adds the offline command to a failure to find a hub model's weights. */
+function withOfflineHint(error: unknown, config: TrainConfig): unknown {
+  if (!(DOWNLOADABLE_MODELS as readonly string[]).includes(config.model)) return error;
+  return new Error(
+    `${(error as Error).message} To try the toolkit offline now, train the small random model ` +
+      `instead: deno task train --task=${config.task} --model=tiny`,
+    { cause: error },
+  );
+}
+
 if (import.meta.main) {
-  try {
-    const result = await runTraining(Deno.args);
-    Deno.exit(result.status === "interrupted" ? 130 : 0);
-  } catch (error) {
-    if (error instanceof HelpRequested) {
+  await runCommand(Deno.args, null, async (argv) => {
+    try {
+      const result = await runTraining(argv);
+      return result.status === "interrupted" ? 130 : 0;
+    } catch (error) {
+      if (error instanceof TrainingDiverged) {
+        console.error(`error: ${error.message}`);
+        return 3;
+      }
+      if (!(error instanceof HelpRequested)) throw error;
       const profileLine = `${"  --profile".padEnd(30)}print per-kernel device time and host time`;
-      console.log(error.message.replace(/^ {2}--help, -h/m, `${profileLine}\n$&`));
-      Deno.exit(0);
+      throw new HelpRequested(error.message.replace(/^ {2}--help, -h/m, `${profileLine}\n$&`));
     }
-    console.error(`error: ${(error as Error).message}`);
-    Deno.exit(error instanceof TrainingDiverged ? 3 : 2);
-  }
+  });
 }

@@ -103,7 +103,7 @@ const text: Parse = (raw) => {
 };
 
 type NumKey = {
-  [K in keyof TrainConfig]: TrainConfig[K] extends number | null ? K : never;
+  [K in keyof TrainConfig]-?: TrainConfig[K] extends number | null ? K : never;
 }[keyof TrainConfig];
 
 function num(name: string, key: NumKey, parse: Parse, help: string, none = "none"): Flag {
@@ -183,7 +183,8 @@ const FLAGS: readonly Flag[] = [
   { name: "task", arg: "NAME", help: TASK_NAMES.join(" | ") + " (required)", parse: text, set: () => {}, show: () => null },
   { name: "strategy", arg: "NAME", help: "per task: see the table below", parse: text, set: () => {}, show: (c) => TASK_STRATEGIES[c.task][0] },
   { name: "model", arg: "gpt2|tiny|PATH", help: "preset name or HF checkpoint folder", parse: text, set: (c, v) => void (c.model = v as string), show: (c) => c.model },
-  { name: "data-dir", arg: "DIR", help: "CS224N data files (else $GPT2_DATA_DIR, else ./data)", parse: text, set: (c, v) => void (c.dataDir = v as string), show: (c) => c.dataDir },
+  { name: "revision", arg: "REV", help: "hub branch, tag or commit of a named --model", parse: text, set: (c, v) => void (c.revision = v as string), show: (c) => c.revision ?? "main" },
+  { name: "data-dir", arg: "DIR", help: "CS224N data files (else $GPT2_DATA_DIR, else the data cache)", parse: text, set: (c, v) => void (c.dataDir = v as string), show: (c) => c.dataDir },
   num("epochs", "epochs", int(1), "passes over the training data"),
   num("batch-size", "batchSize", int(1), "examples per optimizer step"),
   num("lr", "lr", float(0, 10, true, false), "base learning rate"),
@@ -223,7 +224,7 @@ const FLAGS: readonly Flag[] = [
  * ```ts
  * import { HelpRequested, parseTrainArgs } from "./train_config.ts";
  * try {
- *   parseTrainArgs(Deno.args);
+ *   parseTrainArgs(["--task=sonnet", "--help"]); // e.g. Deno.args
  * } catch (error) {
  *   if (!(error instanceof HelpRequested)) throw error;
  *   console.log(error.message); // then exit 0
@@ -231,6 +232,7 @@ const FLAGS: readonly Flag[] = [
  * ```
  */
 export class HelpRequested extends Error {
+  /** An error whose message is the help text `text`. */
   constructor(text: string) {
     super(text);
     this.name = "HelpRequested";

@@ -103,7 +103,9 @@ export interface TrainConfig {
   strategy: string;
   /** `--model`: `gpt2`, `tiny` (another preset) or an HF checkpoint folder. */
   model: string;
-  /** `--data-dir`, else `$GPT2_DATA_DIR`, else `./data`. */
+  /** `--revision`: the hub branch, tag or commit of a named `--model` (absent: `main`). */
+  revision?: string;
+  /** `--data-dir`, else `$GPT2_DATA_DIR`, else the data cache (`~/.cache/gpt2-webgpu/data`). */
   dataDir: string;
   /** `--out`: the run folder. */
   out: string;

@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { formatSonnetFile } from "../data/writers.ts";
-import { testDataDir } from "../data/data_dir.ts";
+import { dirname } from "node:path";
+import { testDataFile } from "../../tests/fixture.ts";
 import { cellDir, saveExperimentPlan, writeCellRecord } from "./layout.ts";
 import { planFromArms } from "./plan.ts";
 import { writeReport } from "./report.ts";
@@ -160,7 +161,7 @@ Deno.test("writeReport() reports every done cell, names the missing one and comp
 
 Deno.test("writeReport() on sonnets shows the prompt-only floor and generations side by side", async () => {
   const out = await Deno.makeTempDir();
-  const dataDir = testDataDir();
+  const dataDir = dirname(testDataFile("sonnets_held_out_dev.txt")!); // shared, else the shipped copy
   const plan = planFromArms("sonnet", "last4,full", { seeds: "2", flags: ["--eval-limit=2"] });
   await saveExperimentPlan(out, plan);
   const prompts = await Deno.readTextFile(join(dataDir, "sonnets_held_out_dev.txt"));

@@ -38,6 +38,7 @@ import { predictClasses, type Predictions } from "../classification/predict.ts";
 import { meanCrossEntropy } from "../classification/report.ts";
 import { formatLoadSummary } from "../data/csv.ts";
 import { dataFile } from "../data/data_dir.ts";
+import { ensureDataFiles } from "../data/data_fetch.ts";
 import { loadQuora, type ParaphraseExample } from "../data/paraphrase_data.ts";
 import { writePredictionsCsv, writeTextAtomic } from "../data/writers.ts";
 import type { TrainingTask } from "../engine/task.ts";
@@ -48,19 +49,20 @@ import { paraphraseMetrics } from "./paraphrase_metrics.ts";
 import { preprocessor } from "./preprocess.ts";
 
 /** CS224N's Quora file names. */
-export const QUORA_FILES = Object.freeze({
+export const QUORA_FILES: Readonly<Record<"train" | "dev" | "test", string>> = Object.freeze({
   train: "quora-train.csv",
   dev: "quora-dev.csv",
   test: "quora-test-student.csv",
 });
 
 /** Output file names of a Quora run. */
-export const QUORA_OUTPUTS = Object.freeze({
-  dev: "quora-dev-out.csv",
-  test: "quora-test-out.csv",
-  report: "dev_report.json",
-  reports: "dev_reports.jsonl",
-});
+export const QUORA_OUTPUTS: Readonly<Record<"dev" | "test" | "report" | "reports", string>> = Object
+  .freeze({
+    dev: "quora-dev-out.csv",
+    test: "quora-test-out.csv",
+    report: "dev_report.json",
+    reports: "dev_reports.jsonl",
+  });
 
 /** A host-side batch of pairs: right-padded token ids, mask and labels. */
 export interface PairBatch {
@@ -173,6 +175,7 @@ async function loadPairData(
   const separator = config.options.separator ?? "[SEP]";
   const cloze = config.options.framing === "cloze";
   const template: PairTemplate = cloze ? clozePrompt : (a, b) => linearPairText(a, b, separator);
+  await ensureDataFiles(dir, [QUORA_FILES.train, QUORA_FILES.dev], { log });
   const train = (await loadPairs(dataFile(dir, QUORA_FILES.train), true, clean, log))
     .slice(0, config.limit ?? undefined);
   const dev = (await loadPairs(dataFile(dir, QUORA_FILES.dev), true, clean, log))

@@ -4,17 +4,18 @@ import { AdamW } from "../../kernels/adamw.ts";
 import { backward, zeroGrad } from "../../kernels/autograd.ts";
 import { testGpu } from "../../kernels/testing.ts";
 import { loadModel } from "../../model/load.ts";
-import { dataFile, testDataDir } from "../data/data_dir.ts";
+import { testDataFile, testNeeds } from "../../tests/fixture.ts";
 import { parseTrainArgs } from "../engine/train_config.ts";
 import type { GPT2 } from "../../model/gpt2.ts";
 import { createParaphraseTask } from "./paraphrase_task.ts";
 
 const gpu = testGpu();
 const PAIRS = 16;
+const needs = testNeeds(import.meta.url);
 
 /** A data folder whose train and dev files are both the first 16 pairs of the real train file. */
 async function sixteenPairs(dir: string): Promise<void> {
-  const lines = (await Deno.readTextFile(dataFile(testDataDir(), "quora-train.csv"))).split("\n");
+  const lines = (await Deno.readTextFile(testDataFile("quora-train.csv")!)).split("\n");
   const text = lines.slice(0, PAIRS + 1).join("\n") + "\n";
   await Deno.writeTextFile(join(dir, "quora-train.csv"), text);
   await Deno.writeTextFile(join(dir, "quora-dev.csv"), text);
@@ -72,27 +73,39 @@ async function learn(strategy: string, flags: string[], steps: number) {
   }
 }
 
-Deno.test("quora linear framing learns 16 pairs when trained a few dozen steps", async () => {
-  const r = await learn("linear", ["--lr=1e-3"], 20);
-  assert.ok(r.last < 0.2 * r.first, `loss ${r.first} → ${r.last}: ${r.losses}`);
-  assert.equal(r.accuracy, 1, `accuracy ${r.accuracy}`);
-});
+Deno.test(
+  "quora linear framing learns 16 pairs when trained a few dozen steps",
+  needs.data("quora-train.csv"),
+  async () => {
+    const r = await learn("linear", ["--lr=1e-3"], 20);
+    assert.ok(r.last < 0.2 * r.first, `loss ${r.first} → ${r.last}: ${r.losses}`);
+    assert.equal(r.accuracy, 1, `accuracy ${r.accuracy}`);
+  },
+);
 
-Deno.test("quora cloze framing learns 16 pairs when trained a few dozen steps", async () => {
-  // full-vocabulary cross-entropy starts near ln 50257 ≈ 10.8; ranking yes/no needs far less
-  const r = await learn("cloze", ["--lr=2e-3"], 16);
-  assert.ok(r.last < 0.5 * r.first, `loss ${r.first} → ${r.last}: ${r.losses}`);
-  assert.equal(r.accuracy, 1, `accuracy ${r.accuracy}`);
-});
+Deno.test(
+  "quora cloze framing learns 16 pairs when trained a few dozen steps",
+  needs.data("quora-train.csv"),
+  async () => {
+    // full-vocabulary cross-entropy starts near ln 50257 ≈ 10.8; ranking yes/no needs far less
+    const r = await learn("cloze", ["--lr=2e-3"], 16);
+    assert.ok(r.last < 0.5 * r.first, `loss ${r.first} → ${r.last}: ${r.losses}`);
+    assert.equal(r.accuracy, 1, `accuracy ${r.accuracy}`);
+  },
+);
 
-Deno.test("quora taskc recipe learns 16 pairs when trained a few dozen steps", async () => {
-  // this loop applies no schedule: the recipe's other parts (mixed pooling, 3 dropout samples at
-  // 0.2, label smoothing 0.1, layer-wise rates 0.5/1/2) all act
-  // (smoothing 0.1 over 2 classes floors the loss at the entropy of (0.95, 0.05) ≈ 0.199)
-  const r = await learn("taskc", ["--lr=1e-3"], 20);
-  assert.ok(r.last < 0.5 * r.first, `loss ${r.first} → ${r.last}: ${r.losses}`);
-  assert.equal(r.accuracy, 1, `accuracy ${r.accuracy}`);
-});
+Deno.test(
+  "quora taskc recipe learns 16 pairs when trained a few dozen steps",
+  needs.data("quora-train.csv"),
+  async () => {
+    // this loop applies no schedule: the recipe's other parts (mixed pooling, 3 dropout samples at
+    // 0.2, label smoothing 0.1, layer-wise rates 0.5/1/2) all act
+    // (smoothing 0.1 over 2 classes floors the loss at the entropy of (0.95, 0.05) ≈ 0.199)
+    const r = await learn("taskc", ["--lr=1e-3"], 20);
+    assert.ok(r.last < 0.5 * r.first, `loss ${r.first} → ${r.last}: ${r.losses}`);
+    assert.equal(r.accuracy, 1, `accuracy ${r.accuracy}`);
+  },
+);
 
 Deno.test("createParaphraseTask() throws naming the file when no pair of it is usable", async () => {
   const dir = await Deno.makeTempDir({ prefix: "quora-empty-" });

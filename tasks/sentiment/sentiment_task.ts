@@ -27,6 +27,7 @@ import { predictClasses } from "../classification/predict.ts";
 import { meanCrossEntropy, reportMetrics } from "../classification/report.ts";
 import { formatLoadSummary } from "../data/csv.ts";
 import { dataFile } from "../data/data_dir.ts";
+import { ensureDataFiles } from "../data/data_fetch.ts";
 import {
   CFIMDB_NUM_CLASSES,
   loadSentiment,
@@ -143,7 +144,9 @@ async function load(
  * skipped counts), creates the head, and sets which parameters train.
  *
  * @example
- * ```ts
+ * Not run by the doc tests (`ignore`): it needs the SST files and trains for hours on a CPU.
+ *
+ * ```ts ignore
  * const config = parseTrainArgs(["--task=sst", "--strategy=ulmfit", "--model=tiny"]);
  * const model = await loadModel(config.model);
  * const task = await createSentimentTask(config, model);
@@ -162,6 +165,7 @@ export async function createSentimentTask(
   const spec = SENTIMENT_TASKS[task];
   const K = spec.numClasses;
   const maxLength = Math.min(config.maxLength ?? Infinity, model.config.nPositions);
+  await ensureDataFiles(config.dataDir, [spec.train, spec.dev, spec.test], { log });
   const train = (await load(config.dataDir, spec.train, true, K, log))
     .slice(0, config.limit ?? undefined);
   const dev = (await load(config.dataDir, spec.dev, true, K, log))

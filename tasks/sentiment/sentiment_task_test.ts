@@ -4,7 +4,7 @@ import { testGpu } from "../../kernels/testing.ts";
 import { loadCheckpointTensors } from "../../model/checkpoint.ts";
 import { saveModel } from "../../model/load.ts";
 import { smallModel } from "../../tests/small_model.ts";
-import { dataFile, resolveDataDir } from "../data/data_dir.ts";
+import { testDataDir, testDataFile, testNeeds } from "../../tests/fixture.ts";
 import { loadSentiment } from "../data/sentiment_data.ts";
 import { SENTIMENT_TASKS, sentimentOutputs, sentimentSequences } from "./sentiment_task.ts";
 import { runTraining } from "../cli/train.ts";
@@ -49,7 +49,7 @@ async function endToEnd(task: "sst" | "cfimdb", testRows: number): Promise<void>
   try {
     const modelDir = join(dir, "model");
     const start = await smallCheckpoint(modelDir);
-    const testIds = (await loadSentiment(dataFile(resolveDataDir(), SENTIMENT_TASKS[task].test), {
+    const testIds = (await loadSentiment(testDataFile(SENTIMENT_TASKS[task].test)!, {
       labelled: false,
     })).examples.map((e) => e.id);
     assert.equal(testIds.length, testRows);
@@ -62,6 +62,7 @@ async function endToEnd(task: "sst" | "cfimdb", testRows: number): Promise<void>
         `--task=${task}`,
         `--strategy=${strategy}`,
         `--model=${modelDir}`,
+        `--data-dir=${testDataDir()}`,
         `--limit=${limit}`,
         "--eval-limit=8",
         "--max-steps=2",
@@ -120,10 +121,24 @@ async function endToEnd(task: "sst" | "cfimdb", testRows: number): Promise<void>
   }
 }
 
-Deno.test("sentiment task runs full, last-linear and ulmfit end to end on SST-5", async () => {
-  await endToEnd("sst", 2210);
-});
+const needs = testNeeds(import.meta.url);
+const files = (task: "sst" | "cfimdb") => {
+  const { train, dev, test } = SENTIMENT_TASKS[task];
+  return needs.data(train, dev, test);
+};
 
-Deno.test("sentiment task runs full, last-linear and ulmfit end to end on CFIMDB", async () => {
-  await endToEnd("cfimdb", 488);
-});
+Deno.test(
+  "sentiment task runs full, last-linear and ulmfit end to end on SST-5",
+  files("sst"),
+  async () => {
+    await endToEnd("sst", 2210);
+  },
+);
+
+Deno.test(
+  "sentiment task runs full, last-linear and ulmfit end to end on CFIMDB",
+  files("cfimdb"),
+  async () => {
+    await endToEnd("cfimdb", 488);
+  },
+);

@@ -25,13 +25,14 @@ import { continuationRhymeAccuracy, corpusRhymeAccuracy } from "./rhyme.ts";
 import { studyUnigramPerplexity } from "./study_perplexity.ts";
 import { studyLetterCorpusRhymeAccuracy } from "./study_rhyme.ts";
 import { parseSonnets, type Sonnet } from "../tasks/data/sonnet_data.ts";
+import { pairingProblems, pairSonnetsByNumber } from "./sonnet_pairing.ts";
 
 /** Lines of each CS224N dev and test sonnet given as the prompt. */
 export const PROMPT_LINES = 3;
 
 /** Every file-based sonnet metric, whole-text and continuation-only named apart. */
 export interface SonnetScores {
-  /** Sonnets scored (the common prefix of both files). */
+  /** Sonnets scored (those whose numbers are in both files). */
   sonnets: number;
   /** chrF (0–100) of generated vs gold whole texts, corpus statistics: CS224N's score. */
   chrf: number;
@@ -67,9 +68,19 @@ export interface SonnetScores {
   loose_iambic_share_continuation: number;
 }
 
+/** Options of {@linkcode scoreSonnetFiles}. */
+export interface ScoreSonnetFilesOptions {
+  /** Unpaired numbers (missing, unknown, duplicated) are an error instead of a warning. */
+  strict?: boolean;
+  /** Receives each warning (default `console.warn`). */
+  warn?: (message: string) => void;
+}
+
 /**
- * Scores `generated` against `gold` (file texts in CS224N's sonnet format). When the generated
- * file has fewer sonnets, the common prefix is scored (as CS224N does) and `warn` is called;
+ * Scores `generated` against `gold` (file texts in CS224N's sonnet format), pairing the sonnets
+ * by their numbers (order never matters; see `sonnet_pairing.ts`). Gold numbers not generated,
+ * generated numbers not in the gold file and repeated numbers are reported by number to `warn`
+ * and left out of the scores, or, with `strict`, thrown as one error. Throws when no number pairs.
  * `warn` is also called when generated sonnets do not begin with their gold sonnet's first
  * {@linkcode PROMPT_LINES} lines (the continuation metrics assume they do).
  *
@@ -85,19 +96,25 @@ export function scoreSonnetFiles(
   generatedName: string,
   gold: string,
   goldName: string,
-  warn: (message: string) => void = (m) => console.warn(m),
+  warnOrOptions: ((message: string) => void) | ScoreSonnetFilesOptions = {},
 ): SonnetScores {
-  const gen = parseSonnets(generated, generatedName).sonnets;
+  const options = typeof warnOrOptions === "function" ? { warn: warnOrOptions } : warnOrOptions;
+  const warn = options.warn ?? ((m: string) => console.warn(m));
+  const gen = parseSonnets(generated, generatedName, { allowDuplicates: true }).sonnets;
   const ref = parseSonnets(gold, goldName).sonnets;
-  const n = Math.min(gen.length, ref.length);
-  if (gen.length < ref.length) {
-    warn(
-      `${generatedName} has ${gen.length} sonnets, ${goldName} has ${ref.length}: ` +
-        `scoring the first ${n}`,
-    );
+  const pairs = pairSonnetsByNumber(gen, ref);
+  const problems = pairingProblems(pairs, generatedName, goldName);
+  if (options.strict && problems.length > 0) {
+    throw new Error(`--strict: ${problems.join("; ")}`);
   }
-  const mismatch = gen.slice(0, n).filter((s, i) =>
-    s.lines.slice(0, PROMPT_LINES).join("\n") !== ref[i].lines.slice(0, PROMPT_LINES).join("\n")
+  if (pairs.generated.length === 0) {
+    throw new Error(`${generatedName} and ${goldName} have no sonnet number in common`);
+  }
+  problems.forEach((p) => warn(p));
+  const n = pairs.generated.length;
+  const mismatch = pairs.generated.filter((s, i) =>
+    s.lines.slice(0, PROMPT_LINES).join("\n") !==
+      pairs.gold[i].lines.slice(0, PROMPT_LINES).join("\n")
   );
   if (mismatch.length > 0) {
     warn(
@@ -106,7 +123,7 @@ export function scoreSonnetFiles(
         "lines; the continuation metrics take lines 4–14 as the generated ones",
     );
   }
-  return scoreSonnets(gen.slice(0, n), ref.slice(0, n));
+  return scoreSonnets(pairs.generated, pairs.gold);
 }
 
 /**

@@ -9,7 +9,9 @@
  * - `--task=sonnet --generated FILE --gold FILE`: a generated sonnet file against the gold
  *   sonnets (`TRUE_sonnets_held_out_dev.txt`) with every file-based sonnet metric.
  *
- * Unknown flags are errors.
+ * `--strict` (any task) makes every file problem an error: for sonnets, generated numbers missing,
+ * repeated or not in the gold file (by default they are reported by number and left out of the
+ * scores; sonnets are always paired by number, never by position). Unknown flags are errors.
  *
  * @module
  */
@@ -17,13 +19,18 @@ import { parseArgs } from "node:util";
 import { findTask, TASKS } from "../registry.ts";
 import { runCommand } from "./run_command.ts";
 
-/** The parsed `deno task eval` command line: the task and its files by flag name. */
-export type EvalArgs = { task: string } & Record<string, string>;
+/**
+ * The parsed `deno task eval` command line: the task, its files by flag name, and `strict: true`
+ * when `--strict` was given.
+ */
+export type EvalArgs = { task: string; strict?: boolean } & Record<string, string | boolean>;
 
 /** Usage text of `deno task eval`, one line per task. */
 export const EVAL_USAGE = "Usage:\n" +
   TASKS.map((t) =>
-    `  deno task eval --task=${t.name} ${t.evaluation.flags.map((f) => `--${f}=FILE`).join(" ")}\n`
+    `  deno task eval --task=${t.name} ${
+      t.evaluation.flags.map((f) => `--${f}=FILE`).join(" ")
+    } [--strict]\n`
   ).join("");
 
 /**
@@ -39,15 +46,20 @@ export const EVAL_USAGE = "Usage:\n" +
 export function parseEvalArgs(argv: string[]): EvalArgs {
   const fileFlags = [...new Set(TASKS.flatMap((t) => t.evaluation.flags))];
   let values: Record<string, string | undefined>;
+  let strict = false;
   try {
-    values = parseArgs({
+    const parsed = parseArgs({
       args: argv,
-      options: Object.fromEntries(
-        ["task", ...fileFlags].map((f) => [f, { type: "string" as const }]),
-      ),
+      options: {
+        ...Object.fromEntries(["task", ...fileFlags].map((f) => [f, { type: "string" as const }])),
+        strict: { type: "boolean" as const },
+      },
       strict: true,
       allowPositionals: false,
-    }).values as Record<string, string | undefined>;
+    }).values;
+    strict = parsed.strict === true;
+    delete parsed.strict;
+    values = parsed as Record<string, string | undefined>;
   } catch (error) {
     throw new Error(`eval: ${(error as Error).message}\n${EVAL_USAGE}`);
   }
@@ -66,6 +78,7 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
     }
   }
   const out: EvalArgs = { task: task.name };
+  if (strict) out.strict = true;
   for (const flag of task.evaluation.flags) {
     const v = values[flag];
     if (v === undefined || v === "") {
@@ -91,8 +104,10 @@ export async function runEval(
   argv: string[],
   warn: (message: string) => void = (m) => console.error(m),
 ): Promise<string> {
-  const { task, ...files } = parseEvalArgs(argv);
-  return await findTask(task).evaluation.run(files, warn);
+  const { task, strict, ...files } = parseEvalArgs(argv);
+  return await findTask(task).evaluation.run(files as Record<string, string>, warn, {
+    strict: strict === true,
+  });
 }
 
 if (import.meta.main) {

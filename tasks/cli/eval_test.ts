@@ -181,3 +181,24 @@ Deno.test("runEval() scores files on disk for sentiment and sonnets", async () =
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("runEval() --strict makes an unpaired sonnet number an error, a warning otherwise", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const one = "Shall I compare thee to a summer's day?\nThou art more lovely and more temperate:";
+    await Deno.writeTextFile(join(dir, "gold.txt"), `Gold\n\n132\n${one}\n\n133\n${one}\n`);
+    await Deno.writeTextFile(join(dir, "gen.txt"), `Generated\n\n133\n${one}\n`);
+    const files = [`--generated=${join(dir, "gen.txt")}`, `--gold=${join(dir, "gold.txt")}`];
+    assert.equal(parseEvalArgs(["--task=sonnet", ...files, "--strict"]).strict, true);
+    const warnings: string[] = [];
+    const scores = await runEval(["--task=sonnet", ...files], (m) => warnings.push(m));
+    assert.match(scores, /^chrf +100/m);
+    assert.match(warnings.join("\n"), /gen\.txt lacks sonnet 132 of .*gold\.txt/);
+    await assert.rejects(
+      () => runEval(["--task=sonnet", ...files, "--strict"]),
+      /--strict: .*gen\.txt lacks sonnet 132/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -3,6 +3,11 @@
  * the study's settings (see `--help`), writes the run folder and prints a summary. Ctrl-C saves
  * a resumable checkpoint and exits with status 130; `--resume=<run folder>` continues it.
  *
+ * Start-up validates the flags, the model and the data before the run folder is created, so a
+ * failed start leaves nothing behind; one process at a time writes a run folder (`run.lock`).
+ * Exit status: 0 done, 130 interrupted (resumable), 3 diverged (non-finite loss), 2 any other
+ * error.
+ *
  * @module
  */
 import { acquireGpu } from "../../kernels/gpu.ts";
@@ -11,11 +16,13 @@ import { loadModel } from "../../model/load.ts";
 import { DOWNLOADABLE_MODELS } from "../../model/hub.ts";
 import { runCommand } from "./run_command.ts";
 import { createProgress } from "../engine/progress.ts";
-import { createRunDir, readRunConfig } from "../engine/run_dir.ts";
+import { checkOutFolder, createRunDir } from "../engine/run_dir.ts";
+import { resumedConfig } from "../engine/resume_flags.ts";
+import { acquireRunLock, type RunLock } from "../engine/run_lock.ts";
 import type { TrainingTask } from "../engine/task.ts";
 import { findTask } from "../registry.ts";
 import { HelpRequested, parseTrainArgs, type TrainConfig } from "../engine/train_config.ts";
-import { train, type TrainResult } from "../engine/trainer.ts";
+import { train, TrainingDiverged, type TrainResult } from "../engine/trainer.ts";
 import type { GPT2 } from "../../model/gpt2.ts";
 
 /** Builds the task a configuration names, through the task registry. */
@@ -33,6 +40,8 @@ export interface RunOptions {
   interrupt?: { requested: boolean };
   /** Messages (default stderr). */
   log?: (message: string) => void;
+  /** Receives the progress display and the per-epoch lines (default stderr). */
+  progressWrite?: (text: string) => void;
 }
 
 /**
@@ -52,41 +61,97 @@ export async function runTraining(argv: string[], options: RunOptions = {}): Pro
   const log = options.log ?? ((m: string) => console.error(m));
   // --profile is a switch of this command, not of the saved configuration.
   const profile = argv.includes("--profile");
-  let config = parseTrainArgs(argv.filter((a) => a !== "--profile"));
+  const args = argv.filter((a) => a !== "--profile");
+  const resumed = await resumedConfig(args, log);
+  const config = resumed ?? parseTrainArgs(args);
   const resume = config.resume;
+  let lock: RunLock | null = null;
   if (resume !== null) {
-    config = { ...(await readRunConfig(resume)) as unknown as TrainConfig, resume, out: resume };
+    lock = await acquireRunLock(resume, log);
     log(`resuming ${resume} with its saved configuration`);
   } else {
-    await createRunDir(config.out, config);
+    await checkOutFolder(config.out);
   }
+  let model: GPT2 | null = null;
+  let profiler: Profiler | null = null;
   const gpu = await acquireGpu();
-  log(`adapter: ${gpu.describe()}`);
-  const profiler = profile ? new Profiler(gpu.device) : null;
-  if (profiler) {
-    gpu.profiler = profiler;
-    profiler.start();
-    log("--profile: every dispatch is timed (each in its own compute pass)");
+  try {
+    log(`adapter: ${gpu.describe()}`);
+    if (profile) {
+      profiler = new Profiler(gpu.device);
+      gpu.profiler = profiler;
+      profiler.start();
+      log("--profile: every dispatch is timed (each in its own compute pass)");
+    }
+    const dropout = config.modelDropout;
+    const loaded = await loadModel(config.model, {
+      gpu,
+      seed: config.seed,
+      revision: config.revision,
+      configOverrides: { embdPdrop: dropout, attnPdrop: dropout, residPdrop: dropout },
+    }).catch((e) => Promise.reject(withOfflineHint(e, config)));
+    model = loaded;
+    checkMaxLength(config, loaded);
+    const task = await createTask(config, loaded, log);
+    if (resume === null) {
+      // Everything is validated: only now does the run folder appear.
+      await createRunDir(config.out, config);
+      lock = await acquireRunLock(config.out, log);
+    }
+    return await trainWithCtrlC(config, loaded, task, options, log);
+  } finally {
+    if (profiler) {
+      log(
+        `\nprofile of the whole run (kernels, host buckets):\n${
+          formatProfile(await profiler.report(gpu), 30)
+        }`,
+      );
+      gpu.profiler = null;
+      profiler.dispose();
+    }
+    model?.dispose();
+    lock?.release();
   }
-  const dropout = config.modelDropout;
-  const model = await loadModel(config.model, {
-    gpu,
-    seed: config.seed,
-    revision: config.revision,
-    configOverrides: { embdPdrop: dropout, attnPdrop: dropout, residPdrop: dropout },
-  }).catch((e) => Promise.reject(withOfflineHint(e, config)));
-  const task = await createTask(config, model, log);
+}
+
+function checkMaxLength(config: TrainConfig, model: GPT2): void {
+  const context = model.config.nPositions;
+  if (config.maxLength !== null && config.maxLength > context) {
+    throw new Error(
+      `--max-length: the model's context is ${context} tokens, got ${
+        JSON.stringify(String(config.maxLength))
+      }`,
+    );
+  }
+}
+
+async function trainWithCtrlC(
+  config: TrainConfig,
+  model: GPT2,
+  task: TrainingTask,
+  options: RunOptions,
+  log: (message: string) => void,
+): Promise<TrainResult> {
+  const resume = config.resume;
   const stepsPerEpoch = Math.max(1, Math.ceil(task.trainSize / config.batchSize));
   const totalSteps = Math.max(
     1,
     Math.min(config.epochs * stepsPerEpoch, config.maxSteps ?? Infinity),
   );
-  const progress = createProgress({ totalEpochs: config.epochs, stepsPerEpoch, totalSteps });
+  const progress = createProgress({
+    totalEpochs: config.epochs,
+    stepsPerEpoch,
+    totalSteps,
+    write: options.progressWrite,
+  });
   const interrupt = options.interrupt ?? { requested: false };
   const onSigint = () => {
     if (interrupt.requested) Deno.exit(130);
     interrupt.requested = true;
-    log("\nCtrl-C: saving a resumable checkpoint after this step (again to quit at once)");
+    log(
+      "\nCtrl-C: stopping after this step (or this part of the final outputs) with a " +
+        "resumable checkpoint (again to quit at once)",
+    );
   };
   if (!options.interrupt) Deno.addSignalListener("SIGINT", onSigint);
   try {
@@ -105,21 +170,11 @@ export async function runTraining(argv: string[], options: RunOptions = {}): Pro
         .map(([k, v]) => `  ${k}: ${Number.isInteger(v) ? v : v.toFixed(4)}`).join("\n");
       log(`done: ${result.steps} steps; outputs in ${config.out}\n${final}`);
     } else {
-      log(`resume with: deno task train --task=${config.task} --resume=${config.out}`);
+      log(`resume with: deno task train --resume=${config.out}`);
     }
     return result;
   } finally {
     if (!options.interrupt) Deno.removeSignalListener("SIGINT", onSigint);
-    if (profiler) {
-      log(
-        `\nprofile of the whole run (kernels, host buckets):\n${
-          formatProfile(await profiler.report(gpu), 30)
-        }`,
-      );
-      gpu.profiler = null;
-      profiler.dispose();
-    }
-    model.dispose();
   }
 }
 
@@ -139,6 +194,10 @@ if (import.meta.main) {
       const result = await runTraining(argv);
       return result.status === "interrupted" ? 130 : 0;
     } catch (error) {
+      if (error instanceof TrainingDiverged) {
+        console.error(`error: ${error.message}`);
+        return 3;
+      }
       if (!(error instanceof HelpRequested)) throw error;
       const profileLine = `${"  --profile".padEnd(30)}print per-kernel device time and host time`;
       throw new HelpRequested(error.message.replace(/^ {2}--help, -h/m, `${profileLine}\n$&`));

@@ -3,7 +3,9 @@
  * `TRUE_sonnets_held_out_dev.txt`, `sonnets_held_out.txt`, and generated sonnet files): a header,
  * then each sonnet as its number on a line of its own followed by its lines. The file is split
  * exactly as CS224N splits it, on the pattern `\n\s*\d+\s*\n`, the first piece (the header)
- * dropped and each sonnet's text trimmed; the numbers are the pattern's digits.
+ * dropped and each sonnet's text trimmed; the numbers are the pattern's digits. Line ends are
+ * normalised first (`\r\n` and `\r` to `\n`) and a leading byte-order mark dropped, as the CSV
+ * loader does, so a file saved on Windows trains on the same text.
  *
  * @module
  */
@@ -28,10 +30,19 @@ export interface SonnetFile {
   sonnets: Sonnet[];
 }
 
+/** Options of {@linkcode parseSonnets}. */
+export interface ParseSonnetsOptions {
+  /**
+   * Keep every sonnet of a repeated number instead of throwing (a generated file is scored with
+   * its duplicates reported by number; the training and gold files must not have any).
+   */
+  allowDuplicates?: boolean;
+}
+
 /**
  * Splits sonnet-file text into numbered sonnets. Throws, naming the file, when no numbered
  * sonnet is found, and naming the file, the sonnet number and its line when a numbered sonnet
- * has no lines or a number appears twice.
+ * has no lines or (unless `allowDuplicates`) a number appears twice.
  *
  * @example
  * ```ts
@@ -41,7 +52,12 @@ export interface SonnetFile {
  * //                  lines: ["Shall I compare thee", "To a summer's day?"], line: 3 }]
  * ```
  */
-export function parseSonnets(text: string, fileName: string): SonnetFile {
+export function parseSonnets(
+  raw: string,
+  fileName: string,
+  options: ParseSonnetsOptions = {},
+): SonnetFile {
+  const text = raw.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
   const separator = /\n\s*(\d+)\s*\n/g; // CS224N's split pattern, digits captured
   const matches = [...text.matchAll(separator)];
   if (matches.length === 0) {
@@ -69,12 +85,12 @@ export function parseSonnets(text: string, fileName: string): SonnetFile {
       throw new Error(`${fileName}:${line}: sonnet ${number} has no lines`);
     }
     const earlier = seen.get(number);
-    if (earlier !== undefined) {
+    if (earlier !== undefined && !options.allowDuplicates) {
       throw new Error(
         `${fileName}:${line}: sonnet ${number} appears twice (first at line ${earlier})`,
       );
     }
-    seen.set(number, line);
+    if (earlier === undefined) seen.set(number, line);
     sonnets.push({ number, text: body, lines, line });
   });
   return { header: text.slice(0, matches[0].index), sonnets };

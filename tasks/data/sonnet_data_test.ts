@@ -84,3 +84,17 @@ Deno.test("parseSonnets() throws naming both lines when a number appears twice",
     /dup\.txt:4: sonnet 1 appears twice \(first at line 2\)/,
   );
 });
+
+Deno.test("parseSonnets() gives the same sonnets for a CRLF file with a byte-order mark", async () => {
+  const lf = await Deno.readTextFile(real("sonnets.txt"));
+  const crlf = "\uFEFF" + lf.replaceAll("\n", "\r\n");
+  assert.deepEqual(parseSonnets(crlf, "crlf").sonnets, parseSonnets(lf, "lf").sonnets);
+  assert.equal(parseSonnets(lf.replaceAll("\n", "\r"), "cr").sonnets.length, 131);
+});
+
+Deno.test("parseSonnets() keeps repeated numbers when allowDuplicates, and throws otherwise", () => {
+  const text = "H\n\n1\nA line\n\n1\nB line\n";
+  assert.throws(() => parseSonnets(text, "x.txt"), /x\.txt:6: sonnet 1 appears twice/);
+  const { sonnets } = parseSonnets(text, "x.txt", { allowDuplicates: true });
+  assert.deepEqual(sonnets.map((s) => [s.number, s.text]), [[1, "A line"], [1, "B line"]]);
+});

@@ -8,8 +8,10 @@
  * <run>/train_state.json  resumable loop state: step, epoch, batch, RNG, best metric (atomic)
  * ```
  *
- * Checkpoints and predictions are written beside these by their own modules. Non-finite numbers
- * (a diverged loss) are kept in JSON as the strings "NaN", "Infinity" and "-Infinity".
+ * Checkpoints and predictions are written beside these by their own modules. Metrics and the
+ * summary hold only numbers or `null`: a non-finite value (a diverged loss, an overflowing
+ * perplexity) is written as `null`. The loop state keeps them as the strings "NaN", "Infinity"
+ * and "-Infinity".
  *
  * @module
  */
@@ -56,6 +58,15 @@ function toJson(value: unknown, space?: number): string {
   );
 }
 
+/** JSON with every non-finite number as `null` (metrics files hold only numbers or null). */
+function toMetricsJson(value: unknown, space?: number): string {
+  return JSON.stringify(
+    value,
+    (_key, v) => typeof v === "number" && !Number.isFinite(v) ? null : v,
+    space,
+  );
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -73,6 +84,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * ```
  */
 export async function createRunDir(path: string, config: object): Promise<string> {
+  await checkOutFolder(path);
   await Deno.mkdir(path, { recursive: true });
   const file = join(path, RUN_FILES.config);
   if (await pathExists(file)) {
@@ -80,6 +92,44 @@ export async function createRunDir(path: string, config: object): Promise<string
   }
   await writeTextAtomic(file, toJson(config, 2) + "\n");
   return path;
+}
+
+/**
+ * Throws naming `path` when it cannot become a new run folder: it is a file, or a folder that
+ * holds other things and is not a run folder (nothing of someone else's is written into).
+ *
+ * @example
+ * ```ts
+ * import { checkOutFolder } from "./run_dir.ts";
+ * await checkOutFolder("runs/new-run"); // fine: does not exist yet
+ * ```
+ */
+export async function checkOutFolder(path: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw error;
+  }
+  if (!info.isDirectory) {
+    throw new Error(`--out: ${path} is a file, not a folder: choose a new folder for the run`);
+  }
+  if (await pathExists(join(path, RUN_FILES.config))) {
+    throw new Error(
+      `--out: ${path} already holds a run (${RUN_FILES.config}): choose another --out, or ` +
+        `--resume=${path}`,
+    );
+  }
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(path)) names.push(entry.name);
+  if (names.length > 0) {
+    throw new Error(
+      `--out: ${path} is not empty and is not a run folder (it holds ${
+        names.sort().slice(0, 3).join(", ")
+      }${names.length > 3 ? ", …" : ""}): choose a new or empty folder`,
+    );
+  }
 }
 
 async function readJsonFile(file: string): Promise<unknown> {
@@ -126,7 +176,34 @@ export async function appendMetrics(dir: string, record: MetricsRecord): Promise
   if (!isPlainObject(record)) {
     throw new Error(`appendMetrics(): record must be a plain object, got ${toJson(record)}`);
   }
-  await Deno.writeTextFile(join(dir, RUN_FILES.metrics), toJson(record) + "\n", { append: true });
+  await Deno.writeTextFile(join(dir, RUN_FILES.metrics), toMetricsJson(record) + "\n", {
+    append: true,
+  });
+}
+
+/**
+ * Rewrites a per-evaluation log of the run folder (`metrics.jsonl` by default; one line per
+ * evaluation) atomically to its first `count` lines: after a resume, the file says what the
+ * checkpoint saw, and lines written after the checkpoint (a run killed between an evaluation and
+ * its save) are dropped rather than repeated. Returns how many were dropped.
+ *
+ * @example
+ * ```ts
+ * import { truncateMetrics } from "./run_dir.ts";
+ * const dropped = await truncateMetrics("runs/x", 2); // keeps epochs 1 and 2
+ * ```
+ */
+export async function truncateMetrics(
+  dir: string,
+  count: number,
+  name: string = RUN_FILES.metrics,
+): Promise<number> {
+  const file = join(dir, name);
+  if (!(await pathExists(file))) return 0;
+  const lines = (await Deno.readTextFile(file)).split("\n").filter((l) => l.trim() !== "");
+  if (lines.length <= count) return 0;
+  await writeTextAtomic(file, lines.slice(0, count).map((l) => l + "\n").join(""));
+  return lines.length - count;
 }
 
 /**
@@ -171,7 +248,7 @@ export async function writeSummary(dir: string, summary: MetricsRecord): Promise
   if (!isPlainObject(summary)) {
     throw new Error(`writeSummary(): summary must be a plain object, got ${toJson(summary)}`);
   }
-  await writeTextAtomic(join(dir, RUN_FILES.summary), toJson(summary, 2) + "\n");
+  await writeTextAtomic(join(dir, RUN_FILES.summary), toMetricsJson(summary, 2) + "\n");
 }
 
 function checkState(state: unknown, where: string): TrainState {

@@ -8,6 +8,7 @@ import {
   readMetrics,
   readRunConfig,
   saveTrainState,
+  truncateMetrics,
   writeSummary,
 } from "./run_dir.ts";
 
@@ -27,7 +28,10 @@ Deno.test("createRunDir() makes the folder and writes config.json when it is new
 Deno.test("createRunDir() throws naming config.json when the folder already has one", async () => {
   await inTempDir(async (tmp) => {
     await createRunDir(tmp, { a: 1 });
-    await assert.rejects(createRunDir(tmp, { a: 2 }), /config\.json already exists.*--resume/);
+    await assert.rejects(
+      createRunDir(tmp, { a: 2 }),
+      /already holds a run \(config\.json\).*--resume/,
+    );
     assert.deepEqual(await readRunConfig(tmp), { a: 1 });
   });
 });
@@ -38,17 +42,41 @@ Deno.test("readRunConfig() throws naming the file when the folder is not a run",
   });
 });
 
-Deno.test("appendMetrics() appends one JSON line per record", async () => {
+Deno.test("createRunDir() names the path when --out is a file or a non-empty foreign folder", async () => {
+  await inTempDir(async (tmp) => {
+    const file = join(tmp, "notes.txt");
+    await Deno.writeTextFile(file, "mine");
+    await assert.rejects(createRunDir(file, {}), /--out: .*notes\.txt is a file, not a folder/);
+    await assert.rejects(
+      createRunDir(tmp, {}),
+      /--out: .* is not empty and is not a run folder \(it holds notes\.txt\)/,
+    );
+    assert.deepEqual(await listDir(tmp), ["notes.txt"]);
+  });
+});
+
+Deno.test("truncateMetrics() keeps the first records and drops the lines after them", async () => {
+  await inTempDir(async (tmp) => {
+    for (const epoch of [1, 2, 3]) await appendMetrics(tmp, { epoch });
+    assert.equal(await truncateMetrics(tmp, 3), 0);
+    assert.equal(await truncateMetrics(tmp, 1), 2);
+    assert.deepEqual(await readMetrics(tmp), [{ epoch: 1 }]);
+    assert.equal(await truncateMetrics(tmp, 0), 1);
+    assert.equal(await Deno.readTextFile(join(tmp, "metrics.jsonl")), "");
+  });
+});
+
+Deno.test("appendMetrics() appends one JSON line per record, non-finite numbers as null", async () => {
   await inTempDir(async (tmp) => {
     await appendMetrics(tmp, { epoch: 0, loss: 2.5 });
     await appendMetrics(tmp, { epoch: 1, loss: NaN, acc: Infinity });
     assert.equal(
       await Deno.readTextFile(join(tmp, "metrics.jsonl")),
-      '{"epoch":0,"loss":2.5}\n{"epoch":1,"loss":"NaN","acc":"Infinity"}\n',
+      '{"epoch":0,"loss":2.5}\n{"epoch":1,"loss":null,"acc":null}\n',
     );
     assert.deepEqual(await readMetrics(tmp), [
       { epoch: 0, loss: 2.5 },
-      { epoch: 1, loss: "NaN", acc: "Infinity" },
+      { epoch: 1, loss: null, acc: null },
     ]);
   });
 });

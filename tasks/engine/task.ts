@@ -8,6 +8,7 @@
 import type { ParamGroup } from "../../kernels/adamw.ts";
 import type { Tensor } from "../../kernels/tensor.ts";
 import type { GPT2 } from "../../model/gpt2.ts";
+import type { FinishControl } from "./finish_control.ts";
 import type { TaskDefaults, TrainConfig } from "./train_defaults.ts";
 
 /** Context of one training step. */
@@ -48,17 +49,26 @@ export interface TrainingTask<B = unknown> {
   evaluate(): Promise<Record<string, number>>;
   /**
    * After training, with the best weights loaded: writes predictions or generations into the
-   * run folder and returns the final metrics.
+   * run folder and returns the final metrics. Long work runs as `control.part(...)` so that
+   * Ctrl-C stops it and `--resume` redoes only the parts not done (`control` is absent when the
+   * caller needs neither).
    */
-  finish(runDir: string): Promise<Record<string, number>>;
+  finish(runDir: string, control?: FinishControl): Promise<Record<string, number>>;
 }
 
 /** How `deno task eval` scores a task's output files without a model. */
 export interface TaskEvaluation {
   /** The file flags it takes, all required (e.g. `["pred", "gold"]`). */
   flags: readonly string[];
-  /** Reads the files named by those flags, scores them, and returns the report text. */
-  run(files: Readonly<Record<string, string>>, warn: (message: string) => void): Promise<string>;
+  /**
+   * Reads the files named by those flags, scores them, and returns the report text. With
+   * `strict`, what would be a warning about the files is an error.
+   */
+  run(
+    files: Readonly<Record<string, string>>,
+    warn: (message: string) => void,
+    options?: { strict?: boolean },
+  ): Promise<string>;
 }
 
 /**

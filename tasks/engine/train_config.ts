@@ -16,6 +16,7 @@ import { resolveDataDir } from "../data/data_dir.ts";
 import { formatPooling, parsePooling } from "../classification/pooling_choice.ts";
 import {
   defaultConfig,
+  SAVE_EVERY_MINUTES,
   type StrategyOptions,
   TASK_NAMES,
   TASK_STRATEGIES,
@@ -206,6 +207,7 @@ const FLAGS: readonly Flag[] = [
   textOption("separator", "separator", text, "literal text between the two questions"),
   num("seed", "seed", int(0, 2 ** 32 - 1), "seed of data order, dropout, init and sampling"),
   num("max-steps", "maxSteps", int(0), "stop after this many optimizer steps (0: only evaluate and generate)"),
+  num("save-every", "saveEvery", int(0), "also save the resumable checkpoint every N steps (0: only at epoch ends)", `every ${SAVE_EVERY_MINUTES} min`),
   num("limit", "limit", int(1), "use only the first N training examples", "all"),
   num("eval-limit", "evalLimit", int(1), "evaluate on only the first N dev examples", "all"),
   num("max-length", "maxLength", int(2), "truncate sequences to N tokens", "model context"),
@@ -270,18 +272,7 @@ function timestamp(now: Date): string {
  * ```
  */
 export function parseTrainArgs(argv: string[], { now = new Date() } = {}): TrainConfig {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    const options = Object.fromEntries(FLAGS.map((f) => [f.name, { type: "string" as const }]));
-    values = parseArgs({
-      args: argv,
-      options: { ...options, help: { type: "boolean", short: "h" } },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (error) {
-    throw new Error(`train: ${(error as Error).message} (see --help)`);
-  }
+  const values = parseFlags(argv);
   const task = values.task as string | undefined;
   const strategy = values.strategy as string | undefined;
   if (values.help) throw new HelpRequested(helpText(task, strategy));
@@ -317,6 +308,72 @@ export function parseTrainArgs(argv: string[], { now = new Date() } = {}): Train
     config.out = config.resume ?? `runs/${config.task}-${config.strategy}-${timestamp(now)}`;
   }
   return config;
+}
+
+function parseFlags(argv: string[]): Record<string, string | boolean | undefined> {
+  let parsed;
+  try {
+    const options = Object.fromEntries(FLAGS.map((f) => [f.name, { type: "string" as const }]));
+    parsed = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: false,
+      tokens: true,
+    });
+  } catch (error) {
+    throw new Error(`train: ${(error as Error).message} (see --help)`);
+  }
+  const seen = new Map<string, string>();
+  for (const token of parsed.tokens) {
+    if (token.kind !== "option") continue;
+    const earlier = seen.get(token.name);
+    if (earlier !== undefined) {
+      throw new Error(
+        `--${token.name} is given twice (${JSON.stringify(earlier)} and ${
+          JSON.stringify(token.value ?? "")
+        }): give it once`,
+      );
+    }
+    seen.set(token.name, token.value ?? "");
+  }
+  return parsed.values;
+}
+
+/**
+ * The flags `argv` gives and their raw values (names without `--`, in the order of `--help`).
+ * Throws as {@linkcode parseTrainArgs} does for unknown or repeated flags.
+ *
+ * @example
+ * ```ts
+ * import { givenTrainFlags } from "./train_config.ts";
+ * givenTrainFlags(["--resume=runs/x", "--lr", "2e-5"]); // { lr: "2e-5", resume: "runs/x" }
+ * ```
+ */
+export function givenTrainFlags(argv: string[]): Record<string, string> {
+  const values = parseFlags(argv);
+  const out: Record<string, string> = {};
+  for (const f of FLAGS) {
+    const v = values[f.name];
+    if (typeof v === "string") out[f.name] = v;
+  }
+  return out;
+}
+
+/**
+ * A flag's setting in `config` as `--help` shows it (e.g. `"8"`, `"none"`), or null for a flag
+ * that shows none (`--task`). Throws for an unknown flag name.
+ *
+ * @example
+ * ```ts
+ * import { defaultConfig, flagSetting } from "./train_config.ts";
+ * flagSetting(defaultConfig("sonnet"), "batch-size"); // "8"
+ * ```
+ */
+export function flagSetting(config: TrainConfig, name: string): string | null {
+  const flag = FLAGS.find((f) => f.name === name);
+  if (!flag) throw new Error(`flagSetting(): unknown flag --${name}`);
+  return flag.show(config);
 }
 
 /**

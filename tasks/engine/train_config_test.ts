@@ -246,3 +246,17 @@ Deno.test("helpText() lists every flag and the table when no task is given", () 
   assert.match(text, /quora\s+taskc\s+full\s+10\s+8\s+0\.00001\s+0\.2\s+cosine/);
   assert.match(helpText("sonnet"), /--temperature=X .*\(default: 1\.2\)/);
 });
+
+Deno.test("parseTrainArgs() throws naming a flag given twice, with both values", () => {
+  assert.throws(
+    () => parseTrainArgs(["--task=sst", "--lr=1e-5", "--lr", "2e-5"]),
+    /--lr is given twice \("1e-5" and "2e-5"\): give it once/,
+  );
+});
+
+Deno.test("parseTrainArgs() reads --save-every, time-based by default", () => {
+  assert.equal(parseTrainArgs(["--task=sst"]).saveEvery, null);
+  assert.equal(parseTrainArgs(["--task=sst", "--save-every=25"]).saveEvery, 25);
+  assert.throws(() => parseTrainArgs(["--task=sst", "--save-every=-1"]), /--save-every/);
+  assert.match(helpText("sst"), /--save-every=N .*\(default: every 10 min\)/);
+});

@@ -4,20 +4,32 @@
  * checkpoint kept by the task's dev metric, resumable checkpoints (Ctrl-C, `--resume`), and the
  * run folder's metrics and summary.
  *
+ * Reliability: the resumable checkpoint is saved every `--save-every` steps (default every
+ * {@linkcode SAVE_EVERY_MINUTES} minutes) and at each epoch end, with the epoch's running loss
+ * sums, so a resumed epoch reports the `train_loss` an uninterrupted one does; on `--resume`,
+ * checkpoint folders stranded by a crash mid-save are repaired and `metrics.jsonl` is cut back to
+ * the lines the checkpoint had seen. A non-finite loss stops the run naming the step and the last
+ * good checkpoint ({@linkcode TrainingDiverged}); a loss far above its start is a warning. `best/`
+ * is written at the first evaluation whatever its value. Ctrl-C stops after the current step, or
+ * between the parts of the final outputs.
+ *
  * @module
  */
 import { join } from "node:path";
 import { AdamW } from "../../kernels/adamw.ts";
 import { backward, zeroGrad } from "../../kernels/autograd.ts";
 import { clipGradNorm } from "../../kernels/clip.ts";
-import { assertFiniteLoss } from "../../kernels/cross_entropy.ts";
 import type { GPT2 } from "../../model/gpt2.ts";
 import { seededRandom } from "../../model/sampling.ts";
 import { makeSchedule } from "../../strategies/schedules.ts";
+import { pathExists } from "../../model/path_exists.ts";
+import { repairCheckpoints } from "./checkpoint_repair.ts";
+import { finishControl, FinishInterrupted } from "./finish_control.ts";
 import type { ProgressReporter } from "./progress.ts";
-import { appendMetrics, writeSummary } from "./run_dir.ts";
+import { appendMetrics, readMetrics, truncateMetrics, writeSummary } from "./run_dir.ts";
 import type { TrainingTask } from "./task.ts";
 import type { TrainConfig } from "./train_config.ts";
+import { SAVE_EVERY_MINUTES } from "./train_defaults.ts";
 import { loadResumeState, restoreWeights, saveTrainingCheckpoint } from "./training_checkpoint.ts";
 
 /** Folders inside a run folder. */
@@ -71,9 +83,75 @@ export function stepSeed(seed: number, step: number): number {
   return (Math.imul(seed, 2654435761) + step * 40503) >>> 0;
 }
 
+/** A loss this many times its first value gets a warning (the run may be diverging). */
+export const LOSS_WARN_FACTOR = 4;
+
+/** Thrown when a training loss is not finite: names the step and the last good checkpoint. */
+export class TrainingDiverged extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TrainingDiverged";
+  }
+}
+
+/** The loop state saved in the resumable checkpoint (`train_state.json`). */
+interface LoopState {
+  step: number;
+  /** Epoch in progress (0-based) and batches of it taken. */
+  epoch: number;
+  batchInEpoch: number;
+  bestMetric: number | null;
+  totalSteps: number;
+  /** Running sums of the epoch in progress. */
+  lossSum: number;
+  lossCount: number;
+  tokens: number;
+  epochSeconds: number;
+  /** Per optimizer group, the sum of its effective rate over the epoch's steps. */
+  rateSums: number[];
+  /** Lines of metrics.jsonl written when the state was saved. */
+  metricsRecords: number;
+  /** Step of the last evaluation (-1: none). */
+  lastEvalStep: number;
+  /** The run's first step loss (for the divergence warning). */
+  firstLoss: number | null;
+}
+
 function better(value: number, best: number | null, mode: "max" | "min"): boolean {
   if (!Number.isFinite(value)) return false;
   return best === null || (mode === "max" ? value > best : value < best);
+}
+
+function startEpoch(s: LoopState, epoch: number): void {
+  Object.assign(s, { epoch, batchInEpoch: 0, lossSum: 0, lossCount: 0, tokens: 0 });
+  s.epochSeconds = 0;
+  s.rateSums = s.rateSums.map(() => 0);
+}
+
+function num(value: unknown, fallback: number): number {
+  return typeof value === "number" && Number.isFinite(value) ? value : fallback;
+}
+
+/** Restores the saved loop state; older checkpoints lack the running sums (taken as empty). */
+function loopStateFrom(saved: Record<string, unknown>, fresh: LoopState, records: number) {
+  const s: LoopState = { ...fresh };
+  s.step = num(saved.step, 0);
+  s.epoch = num(saved.epoch, 0);
+  s.batchInEpoch = num(saved.batchInEpoch, 0);
+  s.bestMetric = typeof saved.bestMetric === "number" && Number.isFinite(saved.bestMetric)
+    ? saved.bestMetric
+    : null;
+  s.lossSum = num(saved.lossSum, 0);
+  s.lossCount = num(saved.lossCount, 0);
+  s.tokens = num(saved.tokens, 0);
+  s.epochSeconds = num(saved.epochSeconds, 0);
+  if (Array.isArray(saved.rateSums)) {
+    s.rateSums = fresh.rateSums.map((_, i) => num((saved.rateSums as unknown[])[i], 0));
+  }
+  s.metricsRecords = num(saved.metricsRecords, records);
+  s.lastEvalStep = num(saved.lastEvalStep, -1);
+  s.firstLoss = typeof saved.firstLoss === "number" ? saved.firstLoss : null;
+  return s;
 }
 
 /**
@@ -83,6 +161,7 @@ function better(value: number, best: number | null, mode: "max" | "min"): boolea
 export async function train(options: TrainerOptions): Promise<TrainResult> {
   const { config, model, task, runDir } = options;
   const log = options.log ?? ((m: string) => console.error(m));
+  const stopAsked = () => options.interrupt?.requested ?? false;
   const gpu = model.gpu;
   const extras = task.extraParams();
   const groups = task.paramGroups();
@@ -96,34 +175,60 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
   });
   const resumeDir = join(runDir, RUN_CHECKPOINTS.resume);
   const bestDir = join(runDir, RUN_CHECKPOINTS.best);
-  let step = 0;
-  let startEpoch = 0;
-  let startBatch = 0;
-  let bestMetric: number | null = null;
+  let s: LoopState = {
+    step: 0,
+    epoch: 0,
+    batchInEpoch: 0,
+    bestMetric: null,
+    totalSteps,
+    lossSum: 0,
+    lossCount: 0,
+    tokens: 0,
+    epochSeconds: 0,
+    rateSums: groups.map(() => 0),
+    metricsRecords: 0,
+    lastEvalStep: -1,
+    firstLoss: null,
+  };
+  let savedStep: number | null = null;
   if (options.resume) {
-    const saved = await loadResumeState(resumeDir);
-    await restoreWeights(resumeDir, model, extras);
-    optimizer.importState(saved.optimizer);
-    ({ step, epoch: startEpoch, batchInEpoch: startBatch } = saved.state as {
-      step: number;
-      epoch: number;
-      batchInEpoch: number;
-    });
-    bestMetric = (saved.state.bestMetric as number | null) ?? null;
-    log(`resumed at step ${step} (epoch ${startEpoch + 1}, batch ${startBatch})`);
+    for (const m of await repairCheckpoints(runDir, Object.values(RUN_CHECKPOINTS))) log(m);
+    if (await pathExists(resumeDir)) {
+      const saved = await loadResumeState(resumeDir);
+      await restoreWeights(resumeDir, model, extras);
+      optimizer.importState(saved.optimizer);
+      s = loopStateFrom(saved.state, { ...s }, (await readMetrics(runDir)).length);
+      s.totalSteps = totalSteps;
+      savedStep = s.step;
+      log(`resumed at step ${s.step} (epoch ${s.epoch + 1}, batch ${s.batchInEpoch})`);
+    } else {
+      log(`${resumeDir} was never saved (the run stopped before its first save): from step 0`);
+    }
+    // Every per-evaluation log (metrics.jsonl, a task's dev_reports.jsonl) is cut back alike.
+    const logs: string[] = [];
+    for await (const e of Deno.readDir(runDir)) {
+      if (e.isFile && e.name.endsWith(".jsonl")) logs.push(e.name);
+    }
+    for (const name of logs.sort()) {
+      const dropped = await truncateMetrics(runDir, s.metricsRecords, name);
+      if (dropped > 0) log(`${name}: removed ${dropped} line(s) written after the checkpoint`);
+    }
   }
-  const saveResumable = (epoch: number, batchInEpoch: number) =>
-    saveTrainingCheckpoint(resumeDir, model, extras, {
-      optimizer,
-      state: { step, epoch, batchInEpoch, bestMetric, totalSteps },
-    });
-  let lastEvalStep = -1;
-  // Per optimizer group, the sum over the epoch's steps of its effective rate (0 while frozen).
-  let rateSums = groups.map(() => 0);
+  let lastSaveTime = performance.now();
+  const saveResumable = async () => {
+    await saveTrainingCheckpoint(resumeDir, model, extras, { optimizer, state: { ...s } });
+    savedStep = s.step;
+    lastSaveTime = performance.now();
+  };
+  const saveDue = () =>
+    config.saveEvery === null || config.saveEvery === undefined
+      ? performance.now() - lastSaveTime >= SAVE_EVERY_MINUTES * 60_000
+      : config.saveEvery > 0 && s.step % config.saveEvery === 0;
+  // Per optimizer group, the epoch's mean effective rate (0 while frozen), from s.rateSums.
   const effectiveRates = (steps: number) =>
     Object.fromEntries(groups.map((g, i) => [
       `lr_${g.name ?? i}`,
-      rateSums[i] / Math.max(1, steps),
+      (s.rateSums[i] ?? 0) / Math.max(1, steps),
     ]));
   const evaluate = async (
     epoch: number,
@@ -133,49 +238,69 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
     rates: Record<string, number> = {},
   ) => {
     const metrics = await task.evaluate();
-    lastEvalStep = step;
+    s.lastEvalStep = s.step;
     const value = metrics[config.select.metric];
-    const isBest = better(value, bestMetric, config.select.mode);
-    if (isBest) {
-      bestMetric = value;
-      await saveTrainingCheckpoint(bestDir, model, extras);
-    }
+    const isBest = better(value, s.bestMetric, config.select.mode);
+    const first = !(await pathExists(bestDir));
+    if (isBest) s.bestMetric = value;
+    if (isBest || first) await saveTrainingCheckpoint(bestDir, model, extras, undefined, s.step);
     await appendMetrics(runDir, {
       epoch: epoch + 1,
-      step,
+      step: s.step,
       train_loss: trainLoss,
       tokens_per_second: tokens / Math.max(seconds, 1e-9),
       epoch_seconds: seconds,
       ...rates,
       ...metrics,
-      best: isBest,
+      best: isBest || first,
     });
+    s.metricsRecords++;
     const shown = Object.entries(metrics)
       .filter(([k]) => !/_(precision|recall)_\d+$/.test(k)) // per-class values: see metrics.jsonl
       .map(([k, v]) => `${k} ${v.toFixed(4)}`).join(", ");
     options.progress?.log(`epoch ${epoch + 1}: train loss ${trainLoss.toFixed(4)}; dev ${shown}`);
   };
-  for (let epoch = startEpoch; epoch < config.epochs && step < totalSteps; epoch++) {
+  const diverged = (value: number, epoch: number, b: number) => {
+    const last = savedStep === null
+      ? "none saved yet"
+      : `${resumeDir} (step ${savedStep}, resume with --resume=${runDir})`;
+    return new TrainingDiverged(
+      `training diverged: the loss is ${value} at step ${s.step + 1} (epoch ${epoch + 1}, ` +
+        `batch ${b + 1}); the run stops. Last good checkpoint: ${last}` +
+        (s.bestMetric === null ? "" : `; best weights so far in ${bestDir}`) +
+        `. Try a lower --lr (it is ${config.lr}) or --grad-clip`,
+    );
+  };
+  let warned = false;
+  const interrupted = (where: string): TrainResult => {
+    options.progress?.done();
+    log(`interrupted ${where}: resumable checkpoint at step ${s.step} in ${resumeDir}`);
+    optimizer.dispose();
+    return {
+      status: "interrupted" as const,
+      steps: s.step,
+      bestMetric: s.bestMetric,
+      finalMetrics: {},
+    };
+  };
+  for (let epoch = s.epoch; epoch < config.epochs && s.step < totalSteps; epoch++) {
+    if (epoch !== s.epoch) startEpoch(s, epoch);
     task.onEpochStart?.(epoch);
     const order = epochOrder(task.trainSize, config.seed, epoch);
-    const t0 = performance.now();
-    let lossSum = 0;
-    let lossCount = 0;
-    let tokens = 0;
-    rateSums = groups.map(() => 0);
-    for (let b = epoch === startEpoch ? startBatch : 0; b < stepsPerEpoch; b++) {
-      if (step >= totalSteps) break;
+    const t0 = performance.now() - s.epochSeconds * 1000;
+    const elapsed = () => (performance.now() - t0) / 1000;
+    for (let b = s.batchInEpoch; b < stepsPerEpoch && s.step < totalSteps; b++) {
       const batch = task.makeBatch(order.slice(b * config.batchSize, (b + 1) * config.batchSize));
-      const multiplier = schedule(step, totalSteps);
+      const multiplier = schedule(s.step, totalSteps);
       groups.forEach((g, i) => {
         g.lr = baseLr[i] * multiplier;
-        if (g.params.some((p) => p.requiresGrad)) rateSums[i] += g.lr;
+        if (g.params.some((p) => p.requiresGrad)) s.rateSums[i] = (s.rateSums[i] ?? 0) + g.lr;
       });
       const { value, count } = await gpu.scopeAsync(async () => {
         const { loss, tokens } = task.loss(batch, {
-          step,
+          step: s.step,
           epoch,
-          seed: stepSeed(config.seed, step),
+          seed: stepSeed(config.seed, s.step),
         });
         backward(loss);
         const trainable = groups.flatMap((g) => g.params).filter((p) => p.grad);
@@ -184,48 +309,64 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
         zeroGrad(trainable);
         return { value: await loss.item(), count: tokens };
       });
-      assertFiniteLoss(value, `step ${step + 1} (epoch ${epoch + 1}, batch ${b + 1})`);
-      step++;
-      lossSum += value;
-      lossCount++;
-      tokens += count;
-      options.progress?.update({ epoch, step: b + 1, loss: value, tokens: count });
-      if (options.interrupt?.requested) {
-        await saveResumable(epoch, b + 1);
-        options.progress?.done();
-        log(`interrupted: resumable checkpoint at step ${step} in ${resumeDir}`);
+      if (!Number.isFinite(value)) {
         optimizer.dispose();
-        return { status: "interrupted", steps: step, bestMetric, finalMetrics: {} };
+        throw diverged(value, epoch, b);
       }
+      s.firstLoss ??= value;
+      if (!warned && value > LOSS_WARN_FACTOR * s.firstLoss) {
+        warned = true;
+        options.progress?.log(
+          `warning: the loss ${value.toPrecision(5)} at step ${s.step + 1} is far above its ` +
+            `start (${s.firstLoss.toPrecision(5)}): the run may be diverging (--lr ${config.lr})`,
+        );
+      }
+      s.step++;
+      s.batchInEpoch = b + 1;
+      s.lossSum += value;
+      s.lossCount++;
+      s.tokens += count;
+      options.progress?.update({ epoch, step: b + 1, loss: value, tokens: count });
+      s.epochSeconds = elapsed();
+      if (stopAsked()) {
+        await saveResumable();
+        return interrupted(`at step ${s.step}`);
+      }
+      if (b + 1 < stepsPerEpoch && s.step < totalSteps && saveDue()) await saveResumable();
     }
-    startBatch = 0;
-    const seconds = (performance.now() - t0) / 1000;
-    const epochDone = step % stepsPerEpoch === 0 || step >= totalSteps;
-    if (epochDone && ((epoch + 1) % config.evalEveryEpochs === 0 || step >= totalSteps)) {
-      await evaluate(
-        epoch,
-        lossSum / Math.max(1, lossCount),
-        seconds,
-        tokens,
-        effectiveRates(lossCount),
-      );
+    const seconds = elapsed();
+    const epochDone = s.batchInEpoch >= stepsPerEpoch;
+    const due = (epoch + 1) % config.evalEveryEpochs === 0 || s.step >= totalSteps;
+    if ((epochDone || s.step >= totalSteps) && due && s.lastEvalStep !== s.step) {
+      const rates = effectiveRates(s.lossCount);
+      await evaluate(epoch, s.lossSum / Math.max(1, s.lossCount), seconds, s.tokens, rates);
     }
-    await saveResumable(epoch + 1, 0);
+    if (epochDone) startEpoch(s, epoch + 1);
+    await saveResumable();
+    if (stopAsked()) return interrupted(`after epoch ${epoch + 1}`);
   }
   options.progress?.done();
-  if (lastEvalStep !== step && step > 0 && bestMetric === null) {
+  if (s.lastEvalStep !== s.step && s.step > 0 && !(await pathExists(bestDir))) {
     await evaluate(config.epochs - 1, NaN, 0, 0);
+    await saveResumable();
   }
   optimizer.dispose();
-  if (bestMetric !== null) await restoreWeights(bestDir, model, extras);
-  const finalMetrics = await task.finish(runDir);
+  if (await pathExists(bestDir)) await restoreWeights(bestDir, model, extras);
+  let finalMetrics: Record<string, number>;
+  try {
+    finalMetrics = await task.finish(runDir, await finishControl(runDir, s.step, stopAsked, log));
+  } catch (error) {
+    if (!(error instanceof FinishInterrupted)) throw error;
+    log(`${error.message}: --resume redoes only the final outputs not written yet`);
+    return { status: "interrupted", steps: s.step, bestMetric: s.bestMetric, finalMetrics: {} };
+  }
   await writeSummary(runDir, {
     task: config.task,
     strategy: config.strategy,
-    steps: step,
+    steps: s.step,
     select: config.select,
-    bestMetric,
+    bestMetric: s.bestMetric,
     final: finalMetrics,
   });
-  return { status: "completed", steps: step, bestMetric, finalMetrics };
+  return { status: "completed", steps: s.step, bestMetric: s.bestMetric, finalMetrics };
 }

@@ -2,8 +2,11 @@
  * Checkpoints of a training run. A folder holds GPT-2 in Hugging Face layout (`config.json`,
  * `model.safetensors`), the task's extra parameters (`extras.safetensors`) and, for a resumable
  * checkpoint, the AdamW moments (`optimizer.safetensors`) and the loop state
- * (`train_state.json`). The folder is written beside its final place and swapped in by rename,
- * so a crash leaves either the old checkpoint or the new one, never a mix.
+ * (`train_state.json`). The folder is written beside its final place (`<dir>.tmp-<uuid>`), marked
+ * complete (`complete.json`, written last, with the step) and swapped in by two renames (the old
+ * folder to `<dir>.old-<uuid>`, the new one into place), so a crash leaves either the old
+ * checkpoint or the new one, never a mix; a crash between the renames leaves the complete folders
+ * under those names, which `checkpoint_repair.ts` puts back on `--resume`.
  *
  * @module
  */
@@ -21,6 +24,7 @@ export const TRAINING_CHECKPOINT_FILES = {
   extras: "extras.safetensors",
   optimizer: "optimizer.safetensors",
   state: "train_state.json",
+  complete: "complete.json",
 } as const;
 
 /** What a resumable checkpoint holds besides the weights. */
@@ -33,13 +37,15 @@ export interface ResumeState {
 
 /**
  * Writes model, extras and (when given) optimizer and loop state into `dir`, atomically as a
- * whole: into `dir.tmp-<uuid>`, then renamed over `dir`.
+ * whole: into `dir.tmp-<uuid>`, marked complete with `step` (the optimizer steps the weights
+ * have taken), then renamed over `dir`.
  */
 export async function saveTrainingCheckpoint(
   dir: string,
   model: GPT2,
   extras: Map<string, Tensor>,
   resume?: ResumeState,
+  step?: number,
 ): Promise<void> {
   const tmp = `${dir}.tmp-${crypto.randomUUID()}`;
   const old = `${dir}.old-${crypto.randomUUID()}`;
@@ -66,6 +72,11 @@ export async function saveTrainingCheckpoint(
         JSON.stringify({ ...resume.state, optimizer }, null, 2),
       );
     }
+    const savedStep = step ?? resume?.state.step;
+    await writeTextAtomic(
+      join(tmp, TRAINING_CHECKPOINT_FILES.complete),
+      JSON.stringify({ step: typeof savedStep === "number" ? savedStep : null }) + "\n",
+    );
     if (await pathExists(dir)) await Deno.rename(dir, old);
     await Deno.rename(tmp, dir);
     await Deno.remove(old, { recursive: true }).catch(() => {});

@@ -213,29 +213,34 @@ export async function createSentimentTask(
       });
       return { ...reportMetrics(r), dev_loss: meanCrossEntropy(p.logits, devGold) };
     },
-    async finish(runDir) {
+    async finish(runDir, control) {
       await strategy.beforeInference?.();
-      const { p, report: r } = await report();
-      const test = await load(config.dataDir, spec.test, false, K, log);
-      const testPred = await predictClasses(
-        model,
-        head,
-        sentimentSequences(test, maxLength).sequences,
-        config.batchSize,
-        pooling,
-      );
       const rows = (examples: SentimentExample[], classes: number[]) =>
         examples.map((e, i) => ({ id: e.id, value: classes[i] }));
+      // The test predictions are one resumable part; the dev ones give the final metrics and are
+      // always made.
+      const part = control?.part ?? ((_: string, work: () => Promise<void>) => work());
+      await part("test predictions", async () => {
+        const test = await load(config.dataDir, spec.test, false, K, log);
+        const testPred = await predictClasses(
+          model,
+          head,
+          sentimentSequences(test, maxLength).sequences,
+          config.batchSize,
+          pooling,
+        );
+        await writePredictionsCsv(
+          join(runDir, outputs.test),
+          "Predicted_Sentiment",
+          rows(test, testPred.classes),
+          "csv",
+        );
+      });
+      const { p, report: r } = await report();
       await writePredictionsCsv(
         join(runDir, outputs.dev),
         "Predicted_Sentiment",
         rows(dev, p.classes),
-        "csv",
-      );
-      await writePredictionsCsv(
-        join(runDir, outputs.test),
-        "Predicted_Sentiment",
-        rows(test, testPred.classes),
         "csv",
       );
       await strategy.save?.(join(runDir, STRATEGY_DIR));

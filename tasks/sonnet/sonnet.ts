@@ -55,11 +55,14 @@ export const SONNET_TASK: TaskDefinition = {
   create: createSonnetTask,
   evaluation: {
     flags: ["generated", "gold"],
-    async run(files, warn) {
+    async run(files, warn, options) {
       const generated = await Deno.readTextFile(files.generated);
       const gold = await Deno.readTextFile(files.gold);
       return formatSonnetScores(
-        scoreSonnetFiles(generated, files.generated, gold, files.gold, warn),
+        scoreSonnetFiles(generated, files.generated, gold, files.gold, {
+          warn,
+          strict: options?.strict,
+        }),
       );
     },
   },

@@ -31,6 +31,8 @@ import {
   stopAtLines,
 } from "./sonnet_controls.ts";
 import { PROMPT_LINES, scoreSonnets } from "../../eval/sonnet_scores.ts";
+import { pairingProblems, pairSonnetsByNumber } from "../../eval/sonnet_pairing.ts";
+import { FinishInterrupted } from "../engine/finish_control.ts";
 import type { TrainingTask } from "../engine/task.ts";
 import type { GenerationSettings, TrainConfig } from "../engine/train_config.ts";
 import { writeSonnetFile } from "../data/writers.ts";
@@ -108,6 +110,7 @@ export async function generateSonnets(
   g: GenerationSettings,
   seed: number,
   batchSize = 12,
+  stop: () => boolean = () => false,
 ): Promise<{ number: number; text: string }[]> {
   const out: { number: number; text: string }[] = [];
   for (let i = 0; i < prompts.length; i += batchSize) {
@@ -122,14 +125,22 @@ export async function generateSonnets(
       sample: g.temperature > 0,
       seed: seed + i,
       processors: sonnetProcessors(g),
-      stopWhen: stopAtLines(g.stopAtLines, texts),
+      stopWhen: stopOrLines(stop, stopAtLines(g.stopAtLines, texts)),
     });
+    if (stop()) return out; // Ctrl-C: the caller discards the partial result
     chunk.forEach((p, b) => {
       const body = decode(tokens[b].filter((t) => t !== EOS_ID));
       out.push({ number: p.number, text: (texts[b] + body).trim() });
     });
   }
   return out;
+}
+
+function stopOrLines(
+  stop: () => boolean,
+  lines: (generated: readonly number[], b: number) => boolean,
+): (generated: readonly number[], b: number) => boolean {
+  return (generated, b) => stop() || lines(generated, b);
 }
 
 /** The data files the sonnet task reads (they ship with the module). */
@@ -195,12 +206,20 @@ export async function createSonnetTask(
       const r = await wholePerplexity();
       return { dev_loss: r.loss, dev_perplexity: r.perplexity };
     },
-    async finish(runDir) {
+    async finish(runDir, control) {
       await strategy.beforeInference?.();
-      const dev = await generateSonnets(model, devPrompts, g, config.seed);
-      const test = await generateSonnets(model, testPrompts, g, config.seed + 1000);
-      await writeSonnetFile(join(runDir, SONNET_OUTPUTS.dev), dev);
-      await writeSonnetFile(join(runDir, SONNET_OUTPUTS.test), test);
+      const stop = () => control?.stopRequested() ?? false;
+      const part = control?.part ?? ((_: string, work: () => Promise<void>) => work());
+      await part("dev generations", async () => {
+        const dev = await generateSonnets(model, devPrompts, g, config.seed, 12, stop);
+        if (stop()) throw new FinishInterrupted("during dev generations");
+        await writeSonnetFile(join(runDir, SONNET_OUTPUTS.dev), dev);
+      });
+      await part("test generations", async () => {
+        const test = await generateSonnets(model, testPrompts, g, config.seed + 1000, 12, stop);
+        if (stop()) throw new FinishInterrupted("during test generations");
+        await writeSonnetFile(join(runDir, SONNET_OUTPUTS.test), test);
+      });
       await strategy.save?.(join(runDir, STRATEGY_DIR));
       const { perplexity: dev_perplexity } = await wholePerplexity();
       const { perplexity: dev_perplexity_continuation } = await continuationPerplexity(
@@ -209,10 +228,13 @@ export async function createSonnetTask(
         goldContinuations.contextLengths,
         config.batchSize,
       );
-      // Scored from the written file, exactly as `deno task eval` scores it.
+      // Scored from the written file, exactly as `deno task eval` scores it, paired by number.
       const devFile = join(runDir, SONNET_OUTPUTS.dev);
       const generated = parseSonnets(await Deno.readTextFile(devFile), devFile).sonnets;
-      const scores = scoreSonnets(generated, gold.slice(0, generated.length));
+      const pairs = pairSonnetsByNumber(generated, gold);
+      const problems = pairingProblems(pairs, devFile, "the dev gold sonnets");
+      if (problems.length > 0) throw new Error(problems.join("; "));
+      const scores = scoreSonnets(pairs.generated, pairs.gold);
       return { dev_perplexity, dev_perplexity_continuation, ...scores };
     },
   };

@@ -55,8 +55,8 @@ Deno.test("train --task=sonnet --model=tiny writes checkpoints, generations and 
   const gold = await Deno.readTextFile(join(dataDir, "TRUE_sonnets_held_out_dev.txt"));
   const scores = scoreSonnetFiles(dev, "dev", gold, "gold", quiet);
   const summary = JSON.parse(await Deno.readTextFile(join(out, "summary.json")));
-  assert.equal(summary.final.chrf, scores.chrf);
-  assert.equal(summary.final.rhyme_accuracy, scores.rhyme_accuracy);
+  assert.equal(summary.selected.chrf, scores.chrf);
+  assert.equal(summary.selected.rhyme_accuracy, scores.rhyme_accuracy);
   await Deno.remove(out, { recursive: true });
 });
 

@@ -11,8 +11,9 @@ import { createProgress } from "../engine/progress.ts";
 import { createRunDir, readRunConfig } from "../engine/run_dir.ts";
 import type { TrainingTask } from "../engine/task.ts";
 import { findTask } from "../registry.ts";
+import { formatSelectOn } from "../engine/selection.ts";
 import { HelpRequested, parseTrainArgs, type TrainConfig } from "../engine/train_config.ts";
-import { train, type TrainResult } from "../engine/trainer.ts";
+import { runSplit, train, type TrainResult } from "../engine/trainer.ts";
 import type { GPT2 } from "../../model/gpt2.ts";
 
 /** Builds the task a configuration names, through the task registry. */
@@ -22,6 +23,30 @@ export async function createTask(
   log: (message: string) => void,
 ): Promise<TrainingTask> {
   return await findTask(config.task).create(config, model, log);
+}
+
+/**
+ * The final log of a completed run: the selected checkpoint's dev scores and the last epoch's,
+ * named apart (with `--select-on=heldout:F` the selected epoch was chosen without looking at dev).
+ *
+ * @example
+ * ```ts
+ * log(formatRunEnd(result, config)); // "done: 12 steps; …\nselected (epoch 2 of 3, …):\n  …"
+ * ```
+ */
+export function formatRunEnd(result: TrainResult, config: TrainConfig): string {
+  const show = (m: Record<string, number>) =>
+    Object.entries(m).filter(([k]) => !/_(precision|recall)_\d+$/.test(k))
+      .map(([k, v]) => `  ${k}: ${Number.isInteger(v) ? v : v.toFixed(4)}`).join("\n");
+  const on = config.selectOn?.source === "heldout"
+    ? `held-out ${formatSelectOn(config.selectOn)}`
+    : "dev";
+  const chosen = result.bestEpoch === null
+    ? "no evaluation: the last weights"
+    : `epoch ${result.bestEpoch} of ${config.epochs}, chosen on ${on}`;
+  return `done: ${result.steps} steps; outputs in ${config.out}\n` +
+    `selected (${chosen}):\n${show(result.selectedMetrics)}\n` +
+    `last epoch:\n${show(result.lastEpochMetrics)}`;
 }
 
 /** Options of {@link runTraining} (tests inject an interrupt). */
@@ -59,7 +84,10 @@ export async function runTraining(argv: string[], options: RunOptions = {}): Pro
     configOverrides: { embdPdrop: dropout, attnPdrop: dropout, residPdrop: dropout },
   });
   const task = await createTask(config, model, log);
-  const stepsPerEpoch = Math.max(1, Math.ceil(task.trainSize / config.batchSize));
+  const stepsPerEpoch = Math.max(
+    1,
+    Math.ceil(runSplit(config, task).train.length / config.batchSize),
+  );
   const totalSteps = Math.max(
     1,
     Math.min(config.epochs * stepsPerEpoch, config.maxSteps ?? Infinity),
@@ -83,11 +111,8 @@ export async function runTraining(argv: string[], options: RunOptions = {}): Pro
       interrupt,
       resume: resume !== null,
     });
-    if (result.status === "completed") {
-      const final = Object.entries(result.finalMetrics)
-        .map(([k, v]) => `  ${k}: ${Number.isInteger(v) ? v : v.toFixed(4)}`).join("\n");
-      log(`done: ${result.steps} steps; outputs in ${config.out}\n${final}`);
-    } else {
+    if (result.status === "completed") log(formatRunEnd(result, config));
+    else {
       log(`resume with: deno task train --task=${config.task} --resume=${config.out}`);
     }
     return result;

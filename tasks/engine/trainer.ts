@@ -1,8 +1,9 @@
 /**
  * The training loop shared by every task: seeded data order, AdamW over the task's parameter
  * groups with a learning-rate schedule, gradient clipping, evaluation each epoch, the best
- * checkpoint kept by the task's dev metric, resumable checkpoints (Ctrl-C, `--resume`), and the
- * run folder's metrics and summary.
+ * checkpoint kept by the task's metric on dev or on held-out training examples (`--select-on`),
+ * resumable checkpoints (Ctrl-C, `--resume`), and the run folder's metrics and summary, which
+ * reports the last epoch's dev scores and the selected epoch's apart.
  *
  * @module
  */
@@ -16,6 +17,13 @@ import { seededRandom } from "../../model/sampling.ts";
 import { makeSchedule } from "../../strategies/schedules.ts";
 import type { ProgressReporter } from "./progress.ts";
 import { appendMetrics, writeSummary } from "./run_dir.ts";
+import {
+  formatSelectOn,
+  SELECT_ON_DEV,
+  selectionMetric,
+  type SelectionSplit,
+  selectionSplit,
+} from "./selection.ts";
 import type { TrainingTask } from "./task.ts";
 import type { TrainConfig } from "./train_config.ts";
 import { loadResumeState, restoreWeights, saveTrainingCheckpoint } from "./training_checkpoint.ts";
@@ -49,10 +57,14 @@ export interface TrainResult {
   status: "completed" | "interrupted";
   /** Optimizer steps taken. */
   steps: number;
-  /** Best dev value of the selection metric (null when never evaluated). */
+  /** Best value of the selection metric, on dev or held-out examples (null: never evaluated). */
   bestMetric: number | null;
-  /** Metrics of the task's final outputs (empty when interrupted). */
-  finalMetrics: Record<string, number>;
+  /** 1-based epoch of the kept checkpoint (null when never evaluated). */
+  bestEpoch: number | null;
+  /** Dev metrics of the kept (selected) checkpoint's final outputs (empty when interrupted). */
+  selectedMetrics: Record<string, number>;
+  /** Dev metrics of the weights after the last epoch (empty when interrupted). */
+  lastEpochMetrics: Record<string, number>;
 }
 
 /** The order of training examples in an epoch: a seeded shuffle, the same on every run. */
@@ -69,6 +81,36 @@ export function epochOrder(size: number, seed: number, epoch: number): number[] 
 /** Dropout seed of a step: a function of the run's seed and the step only. */
 export function stepSeed(seed: number, step: number): number {
   return (Math.imul(seed, 2654435761) + step * 40503) >>> 0;
+}
+
+/**
+ * The run's split of the training examples for `config.selectOn` (every example trains when
+ * selecting on dev). Throws naming the flag when the task cannot score held-out examples.
+ *
+ * @example
+ * ```ts
+ * const { train, heldout } = runSplit(config, task); // heldout: what selection is scored on
+ * ```
+ */
+export function runSplit(config: TrainConfig, task: TrainingTask): SelectionSplit {
+  const selectOn = config.selectOn ?? SELECT_ON_DEV;
+  if (selectOn.source === "heldout" && !task.evaluateExamples) {
+    throw new Error(
+      `--select-on=${formatSelectOn(selectOn)}: task ${config.task} cannot score held-out ` +
+        `training examples; use --select-on=dev`,
+    );
+  }
+  return selectionSplit(task.trainSize, selectOn, config.seed);
+}
+
+/** The metrics the run selects on: dev, or the held-out training examples. */
+function selectionMetrics(
+  task: TrainingTask,
+  split: SelectionSplit,
+): Promise<Record<string, number>> {
+  return split.heldout.length === 0 || !task.evaluateExamples
+    ? task.evaluate()
+    : task.evaluateExamples(split.heldout, "heldout");
 }
 
 function better(value: number, best: number | null, mode: "max" | "min"): boolean {
@@ -88,7 +130,16 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
   const groups = task.paramGroups();
   const baseLr = groups.map((g) => g.lr);
   const optimizer = new AdamW(groups, { betas: config.adamBetas, eps: config.adamEps });
-  const stepsPerEpoch = Math.ceil(task.trainSize / config.batchSize);
+  const split = runSplit(config, task);
+  const selectOn = config.selectOn ?? SELECT_ON_DEV;
+  const selectKey = selectionMetric(config.select.metric, selectOn);
+  if (split.heldout.length > 0) {
+    log(
+      `selecting on ${split.heldout.length} held-out training examples (${selectKey}); ` +
+        `${split.train.length} train; dev is scored at the end only`,
+    );
+  }
+  const stepsPerEpoch = Math.ceil(split.train.length / config.batchSize);
   const totalSteps = Math.min(config.epochs * stepsPerEpoch, config.maxSteps ?? Infinity);
   const schedule = makeSchedule(config.schedule, {
     ...config.scheduleOptions,
@@ -100,6 +151,8 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
   let startEpoch = 0;
   let startBatch = 0;
   let bestMetric: number | null = null;
+  let bestEpoch: number | null = null;
+  let lastEval: { step: number; dev: Record<string, number> | null } | null = null;
   if (options.resume) {
     const saved = await loadResumeState(resumeDir);
     await restoreWeights(resumeDir, model, extras);
@@ -110,21 +163,22 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
       batchInEpoch: number;
     });
     bestMetric = (saved.state.bestMetric as number | null) ?? null;
+    bestEpoch = (saved.state.bestEpoch as number | null) ?? null;
     log(`resumed at step ${step} (epoch ${startEpoch + 1}, batch ${startBatch})`);
   }
   const saveResumable = (epoch: number, batchInEpoch: number) =>
     saveTrainingCheckpoint(resumeDir, model, extras, {
       optimizer,
-      state: { step, epoch, batchInEpoch, bestMetric, totalSteps },
+      state: { step, epoch, batchInEpoch, bestMetric, bestEpoch, totalSteps },
     });
-  let lastEvalStep = -1;
   const evaluate = async (epoch: number, trainLoss: number, seconds: number, tokens: number) => {
-    const metrics = await task.evaluate();
-    lastEvalStep = step;
-    const value = metrics[config.select.metric];
+    const metrics = await selectionMetrics(task, split);
+    lastEval = { step, dev: split.heldout.length === 0 ? metrics : null };
+    const value = metrics[selectKey];
     const isBest = better(value, bestMetric, config.select.mode);
     if (isBest) {
       bestMetric = value;
+      bestEpoch = epoch + 1;
       await saveTrainingCheckpoint(bestDir, model, extras);
     }
     await appendMetrics(runDir, {
@@ -139,11 +193,11 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
     const shown = Object.entries(metrics)
       .filter(([k]) => !/_(precision|recall)_\d+$/.test(k)) // per-class values: see metrics.jsonl
       .map(([k, v]) => `${k} ${v.toFixed(4)}`).join(", ");
-    options.progress?.log(`epoch ${epoch + 1}: train loss ${trainLoss.toFixed(4)}; dev ${shown}`);
+    options.progress?.log(`epoch ${epoch + 1}: train loss ${trainLoss.toFixed(4)}; ${shown}`);
   };
   for (let epoch = startEpoch; epoch < config.epochs && step < totalSteps; epoch++) {
     task.onEpochStart?.(epoch);
-    const order = epochOrder(task.trainSize, config.seed, epoch);
+    const order = epochOrder(split.train.length, config.seed, epoch).map((i) => split.train[i]);
     const t0 = performance.now();
     let lossSum = 0;
     let lossCount = 0;
@@ -177,7 +231,14 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
         options.progress?.done();
         log(`interrupted: resumable checkpoint at step ${step} in ${resumeDir}`);
         optimizer.dispose();
-        return { status: "interrupted", steps: step, bestMetric, finalMetrics: {} };
+        return {
+          status: "interrupted",
+          steps: step,
+          bestMetric,
+          bestEpoch,
+          selectedMetrics: {},
+          lastEpochMetrics: {},
+        };
       }
     }
     startBatch = 0;
@@ -189,19 +250,45 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
     await saveResumable(epoch + 1, 0);
   }
   options.progress?.done();
-  if (lastEvalStep !== step && step > 0 && bestMetric === null) {
+  if ((lastEval as { step: number } | null)?.step !== step && step > 0 && bestMetric === null) {
     await evaluate(config.epochs - 1, NaN, 0, 0);
   }
   optimizer.dispose();
+  const lastEpochMetrics = await lastEpochDev(task, lastEval, step);
   if (bestMetric !== null) await restoreWeights(bestDir, model, extras);
-  const finalMetrics = await task.finish(runDir);
+  const selectedMetrics = await task.finish(runDir);
   await writeSummary(runDir, {
     task: config.task,
     strategy: config.strategy,
     steps: step,
-    select: config.select,
+    select: { ...config.select, metric: selectKey },
+    select_on: formatSelectOn(selectOn),
+    heldout_examples: split.heldout.length,
+    best_epoch: bestEpoch,
     bestMetric,
-    final: finalMetrics,
+    last_epoch: lastEpochMetrics,
+    selected: selectedMetrics,
   });
-  return { status: "completed", steps: step, bestMetric, finalMetrics };
+  return {
+    status: "completed",
+    steps: step,
+    bestMetric,
+    bestEpoch,
+    selectedMetrics,
+    lastEpochMetrics,
+  };
+}
+
+/**
+ * Dev metrics of the weights after the last epoch: the last evaluation's when it scored dev at
+ * the last step, else one dev evaluation now (the first look at dev when selecting on held-out
+ * examples).
+ */
+async function lastEpochDev(
+  task: TrainingTask,
+  lastEval: { step: number; dev: Record<string, number> | null } | null,
+  step: number,
+): Promise<Record<string, number>> {
+  if (lastEval && lastEval.step === step && lastEval.dev) return lastEval.dev;
+  return await task.evaluate();
 }

@@ -67,6 +67,7 @@ async function endToEnd(task: "sst" | "cfimdb", testRows: number): Promise<void>
         "--max-steps=2",
         "--batch-size=8",
         "--max-length=48",
+        "--select-on=dev", // one dev report per evaluation (held-out selection: tests/selection_test.ts)
         `--out=${out}`,
       ], { interrupt: { requested: false }, log: (m) => messages.push(m) });
       const where = `${task}/${strategy}`;
@@ -83,7 +84,7 @@ async function endToEnd(task: "sst" | "cfimdb", testRows: number): Promise<void>
       const summary = JSON.parse(await Deno.readTextFile(join(out, "summary.json")));
       assert.deepEqual(summary.select, { metric: "dev_accuracy", mode: "max" });
       assert.equal(
-        summary.final.dev_accuracy,
+        summary.selected.dev_accuracy,
         result.bestMetric,
         `${where}: best weights at finish`,
       );
@@ -98,7 +99,7 @@ async function endToEnd(task: "sst" | "cfimdb", testRows: number): Promise<void>
       const report = JSON.parse(await Deno.readTextFile(join(out, names.report)));
       assert.equal(report.confusion.length, K);
       assert.equal(report.confusion.flat().reduce((a: number, b: number) => a + b, 0), 8);
-      assert.equal(report.accuracy, summary.final.dev_accuracy);
+      assert.equal(report.accuracy, summary.selected.dev_accuracy);
       const perEpoch = (await Deno.readTextFile(join(out, names.reports))).trim().split("\n");
       assert.equal(perEpoch.length, metrics.length, `${where}: one full report per evaluation`);
       const moved = await movedTensors(out, start);

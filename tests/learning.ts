@@ -4,8 +4,9 @@
  * examples with the `tiny` model, and measure the training examples' loss and accuracy (in
  * evaluation mode, through the task's `evaluateExamples`) before and after. A case passes when
  * the loss falls to at most `lossRatio` × its start and the accuracy metric, below `level`
- * before training, reaches it. Mislabelled data, a wrong pooling index, a frozen model or a
- * learning rate of zero fail.
+ * before training, reaches it. A learning rate of zero, a frozen model, a schedule stuck at zero
+ * or a pooling index that ignores the sentence fail. Labels that are wrong but consistent would
+ * still be memorised: those are the data loaders' tests' business.
  *
  * A new task or strategy adds one {@linkcode LearningCase} to `tests/learning_test.ts`.
  *

@@ -3,8 +3,8 @@
  * the real pipeline on a handful of real training examples for a fixed number of steps, and the
  * training examples' loss must fall to a stated fraction of its start while their accuracy
  * (next-token accuracy for sonnets) rises from below a stated level to at least it. No time is
- * asserted. A broken pipeline (labels shuffled, a wrong pooling index, a learning rate of zero, a
- * frozen model) fails; the last test shows it for a learning rate of zero.
+ * asserted. A broken pipeline (a wrong pooling index, a learning rate of zero, a frozen model)
+ * fails; the last test shows it for a learning rate of zero.
  *
  * Learning rates are higher than the study's so that a few steps suffice; sequences are cut
  * short (`--max-length`) to keep every case to seconds.

@@ -6,7 +6,14 @@ import { saveModel } from "../../model/load.ts";
 import { smallModel } from "../../tests/small_model.ts";
 import { dataFile, resolveDataDir } from "../data/data_dir.ts";
 import { loadSentiment } from "../data/sentiment_data.ts";
-import { SENTIMENT_TASKS, sentimentOutputs, sentimentSequences } from "./sentiment_task.ts";
+import {
+  createSentimentTask,
+  SENTIMENT_TASKS,
+  sentimentOutputs,
+  sentimentSequences,
+} from "./sentiment_task.ts";
+import { parseTrainArgs } from "../engine/train_config.ts";
+import { encode } from "../../model/tokenizer.ts";
 import { runTraining } from "../cli/train.ts";
 import { RUN_CHECKPOINTS } from "../engine/trainer.ts";
 import { readPredictions } from "../data/writers.ts";
@@ -26,6 +33,28 @@ Deno.test("sentimentSequences() keeps each sentence's first maxLength tokens and
     sequences: [[15496], [15496]],
     truncated: 1,
   });
+});
+
+Deno.test("createSentimentTask() lower-cases every sentence as CS224N unless --lowercase=false", async () => {
+  const sentence = (await loadSentiment(dataFile(resolveDataDir(), SENTIMENT_TASKS.sst.train), {
+    labelled: true,
+  })).examples[0].sentence;
+  assert.notEqual(sentence, sentence.toLowerCase(), "the first SST sentence has capitals");
+  const model = smallModel(await gpu(), 7);
+  try {
+    for (const [flag, text] of [["true", sentence.toLowerCase()], ["false", sentence]]) {
+      const config = parseTrainArgs([
+        "--task=sst",
+        "--limit=1",
+        `--lowercase=${flag}`,
+        `--data-dir=${resolveDataDir()}`,
+      ]);
+      const task = await createSentimentTask(config, model, () => {});
+      assert.deepEqual([...task.makeBatch([0]).ids], encode(text), `--lowercase=${flag}`);
+    }
+  } finally {
+    model.dispose();
+  }
 });
 
 /** Saves the small random GPT-2 as an HF checkpoint folder and returns its tensors. */

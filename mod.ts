@@ -94,3 +94,6 @@ export * from "./strategies/freezing.ts";
 export * from "./strategies/schedules.ts";
 export * from "./strategies/ulmfit.ts";
 export * from "./strategies/ulmfit_strategy.ts";
+export * from "./strategies/strategy.ts";
+export * from "./strategies/registry.ts";
+export * from "./strategies/freezing_strategies.ts";

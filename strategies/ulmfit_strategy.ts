@@ -13,6 +13,7 @@
 import type { ParamGroup } from "../kernels/adamw.ts";
 import type { Tensor } from "../kernels/tensor.ts";
 import type { GPT2 } from "../model/gpt2.ts";
+import type { Strategy } from "./strategy.ts";
 import {
   discriminativeRates,
   groupOf,
@@ -138,3 +139,56 @@ export function ulmfit(
     onEpochStart: (epoch) => applyGradualUnfreezing(model, extras, epoch, options),
   };
 }
+
+/**
+ * The fewest blocks per layer group that let gradual unfreezing reach every group within
+ * `epochs` epochs: groups = embeddings + ⌈nLayer / k⌉ block groups + head must be ≤ epochs. When
+ * even one group of all blocks is too many (epochs < 3), returns `nLayer` (the embeddings then
+ * never unfreeze; {@linkcode ULMFIT} says so in the log).
+ *
+ * @example
+ * ```ts
+ * defaultBlocksPerGroup(12, 10); // 2: embeddings + 6 block groups + head = 8 groups ≤ 10 epochs
+ * ```
+ */
+export function defaultBlocksPerGroup(nLayer: number, epochs: number): number {
+  for (let k = 1; k < nLayer; k++) if (2 + Math.ceil(nLayer / k) <= epochs) return k;
+  return nLayer;
+}
+
+/**
+ * ULMFiT in the registry: discriminative rates (÷ `options.discriminativeFactor`, 2.6) over layer
+ * groups of `options.ulmfitBlocksPerGroup` blocks (default {@linkcode defaultBlocksPerGroup}, so
+ * every group trains by the last epoch) and gradual unfreezing per epoch; the slanted triangular
+ * schedule is the run's (the table's row names it).
+ */
+export const ULMFIT: Strategy = {
+  name: "ulmfit",
+  summary: "ULMFiT: gradual unfreezing + discriminative rates (÷2.6) + slanted triangular schedule",
+  tasks: ["sst", "cfimdb", "quora"],
+  attach(model, context) {
+    const L = model.config.nLayer;
+    const blocksPerGroup = context.options.ulmfitBlocksPerGroup ??
+      defaultBlocksPerGroup(L, context.epochs);
+    const options = {
+      blocksPerGroup,
+      factor: context.options.discriminativeFactor ?? 2.6,
+      weightDecay: context.weightDecay,
+    };
+    const u = ulmfit(model, context.taskParams, { ...options, lr: context.lr });
+    const groups = u.groups.length;
+    context.log(
+      `ULMFiT: ${groups} layer groups of ${blocksPerGroup} block(s) over ${context.epochs} ` +
+        `epochs` +
+        (groups > context.epochs
+          ? `: the lowest ${groups - context.epochs} group(s) never unfreeze`
+          : ": every group trains by the last epoch"),
+    );
+    return {
+      params: () => new Map(),
+      paramGroups: () => u.groups,
+      onEpochStart: (epoch) => void u.onEpochStart(epoch),
+      detach() {},
+    };
+  },
+};

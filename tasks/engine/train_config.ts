@@ -10,9 +10,16 @@
 
 import { parseArgs } from "node:util";
 import { isScheduleName, SCHEDULE_NAMES, type ScheduleName } from "../../strategies/schedules.ts";
+import { STRATEGIES } from "../../strategies/registry.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
 import { formatSelectOn, parseSelectOn } from "./selection.ts";
-import { defaultConfig, TASK_NAMES, TASK_STRATEGIES, type TrainConfig } from "./train_defaults.ts";
+import {
+  defaultConfig,
+  type StrategyOptions,
+  TASK_NAMES,
+  TASK_STRATEGIES,
+  type TrainConfig,
+} from "./train_defaults.ts";
 
 export {
   defaultConfig,
@@ -22,11 +29,38 @@ export {
   TASK_NAMES,
   TASK_STRATEGIES,
   type TaskName,
-  type Trainable,
   type TrainConfig,
 } from "./train_defaults.ts";
 
 type Parse = (raw: string) => number | string;
+
+type OptionKey = {
+  [K in keyof StrategyOptions]-?: StrategyOptions[K] extends number | undefined ? K : never;
+}[keyof StrategyOptions];
+
+/** A flag that sets a registry strategy's option and applies only to runs that use it. */
+function strategyOption(
+  name: string,
+  uses: string,
+  key: OptionKey,
+  parse: Parse,
+  help: string,
+  none: string,
+): Flag {
+  return {
+    name,
+    arg: "N",
+    help,
+    parse,
+    set: (c, v) => {
+      if (c.uses !== uses) {
+        return `applies to strategies that use '${uses}' (this run uses '${c.uses}')`;
+      }
+      c.options[key] = v as number;
+    },
+    show: (c) => (c.uses !== uses ? null : String(c.options[key] ?? none)),
+  };
+}
 
 interface Flag {
   /** Flag name without `--`. */
@@ -124,6 +158,8 @@ const FLAGS: readonly Flag[] = [
   { name: "lowercase", arg: "true|false", help: "lower-case the text as CS224N's loader does", parse: (raw) => { if (raw !== "true" && raw !== "false") throw new Error("expected true or false"); return raw; }, set: (c, v) => { if (c.lowercase === null) return `applies to tasks that lower-case (${TASK_NAMES.filter((t) => defaultConfig(t).lowercase !== null).join(", ")})`; c.lowercase = v === "true"; }, show: (c) => c.lowercase === null ? "not this task" : String(c.lowercase) },
   { name: "schedule", arg: "NAME", help: SCHEDULE_NAMES.join(" | "), parse: (raw) => { if (!isScheduleName(raw)) throw new Error(`expected one of ${SCHEDULE_NAMES.join(", ")}`); return raw; }, set: (c, v) => void (c.schedule = v as ScheduleName), show: (c) => c.schedule },
   num("warmup", "warmup", int(0), "linear warm-up steps (not with slanted)"),
+  strategyOption("last-blocks", "last-blocks", "lastBlocks", int(1), "last-blocks: how many of the last blocks train", "4"),
+  strategyOption("ulmfit-groups", "ulmfit", "ulmfitBlocksPerGroup", int(1), "ulmfit: transformer blocks per layer group", "auto: every group unfreezes within the epochs"),
   gen("temperature", "temperature", float(0, 10, false, false), "sampling temperature (0 = greedy)"),
   gen("top-p", "topP", float(0, 1, true, false), "nucleus sampling mass"),
   gen("max-new-tokens", "maxNewTokens", int(1), "most tokens generated per sonnet"),
@@ -250,19 +286,23 @@ export function helpText(task?: string, strategy?: string): string {
   lines.push(
     `${"  --help, -h".padEnd(30)}show this text`,
     "",
-    "task     strategy             epochs  bs   lr       dropout  schedule  select-on",
+    "task     strategy             uses           epochs  bs   lr       dropout  schedule  select-on",
   );
   for (const [t, names] of Object.entries(TASK_STRATEGIES)) {
     for (const n of names) {
       const r = defaultConfig(t, n);
       lines.push(
-        `${t.padEnd(9)}${n.padEnd(21)}${String(r.epochs).padEnd(8)}${
+        `${t.padEnd(9)}${n.padEnd(21)}${r.uses.padEnd(15)}${String(r.epochs).padEnd(8)}${
           String(r.batchSize).padEnd(5)
         }${String(r.lr).padEnd(9)}${String(r.dropout).padEnd(9)}${r.schedule.padEnd(10)}${
           formatSelectOn(r.selectOn)
         }`,
       );
     }
+  }
+  lines.push("", "Registered strategies (strategies/registry.ts):");
+  for (const s of STRATEGIES) {
+    lines.push(`  ${s.name.padEnd(20)}${s.summary} [${s.tasks.join(", ")}]`);
   }
   return lines.join("\n") + "\n";
 }

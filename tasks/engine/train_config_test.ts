@@ -16,13 +16,13 @@ function parse(...argv: string[]): TrainConfig {
 
 // The study's settings, copied from SEED.md (not from the table under test).
 const SEED_ROWS: [string, string, Partial<TrainConfig>][] = [
-  ["sonnet", "last4", { batchSize: 8, epochs: 10, lr: 1e-5, trainable: "last-blocks" }],
-  ["sst", "full", { batchSize: 64, epochs: 6, lr: 2e-5, dropout: 0.3, trainable: "all" }],
-  ["cfimdb", "full", { batchSize: 8, epochs: 6, lr: 2e-5, dropout: 0.3, trainable: "all" }],
+  ["sonnet", "last4", { batchSize: 8, epochs: 10, lr: 1e-5, uses: "last-blocks" }],
+  ["sst", "full", { batchSize: 64, epochs: 6, lr: 2e-5, dropout: 0.3, uses: "full" }],
+  ["cfimdb", "full", { batchSize: 8, epochs: 6, lr: 2e-5, dropout: 0.3, uses: "full" }],
   ["sst", "ulmfit", { batchSize: 64, epochs: 10, lr: 1e-3, dropout: 0.3, schedule: "slanted" }],
-  ["sst", "last-linear", { lr: 1e-3, trainable: "head" }],
-  ["cfimdb", "last-linear", { lr: 1e-3, trainable: "head" }],
-  ["quora", "linear", { batchSize: 8, epochs: 10, lr: 1e-5, dropout: 0, trainable: "all" }],
+  ["sst", "last-linear", { lr: 1e-3, uses: "last-linear" }],
+  ["cfimdb", "last-linear", { lr: 1e-3, uses: "last-linear" }],
+  ["quora", "linear", { batchSize: 8, epochs: 10, lr: 1e-5, dropout: 0, uses: "full" }],
   ["quora", "cloze", { batchSize: 8, lr: 1e-5, hasHead: false }],
   ["quora", "taskc", { batchSize: 8, epochs: 10, lr: 1e-5, labelSmoothing: 0.1 }],
 ];
@@ -41,7 +41,7 @@ Deno.test("defaultConfig() holds the strategies' own settings when given them", 
   const ulmfit = defaultConfig("sst", "ulmfit");
   assert.deepEqual(ulmfit.scheduleOptions, { cutFrac: 0.1, ratio: 32 });
   assert.equal(ulmfit.options.discriminativeFactor, 2.6);
-  assert.equal(ulmfit.trainable, "gradual");
+  assert.equal(ulmfit.uses, "ulmfit");
   const taskc = defaultConfig("quora", "taskc");
   assert.equal(taskc.schedule, "cosine");
   assert.ok(taskc.dropout >= 0.1 && taskc.dropout <= 0.3, `dropout ${taskc.dropout}`);
@@ -78,14 +78,7 @@ Deno.test("defaultConfig() picks each task's default strategy when none is given
     ["sonnet", "sst", "cfimdb", "quora"].map((t) => defaultConfig(t).strategy),
     ["last4", "full", "full", "linear"],
   );
-  assert.deepEqual(TASK_STRATEGIES.sonnet, [
-    "last4",
-    "full",
-    "unlikelihood",
-    "prefix",
-    "prefix-unlikelihood",
-    "lora",
-  ]);
+  assert.deepEqual(TASK_STRATEGIES.sonnet, ["last4", "full"]);
 });
 
 Deno.test("defaultConfig() gives sonnet the study's generation controls", () => {
@@ -243,7 +236,7 @@ Deno.test("parseTrainArgs() throws HelpRequested with every flag when --help is 
 Deno.test("helpText() lists every flag and the table when no task is given", () => {
   const text = helpText();
   for (const flag of ALL_FLAGS) assert.ok(text.includes(flag), flag);
-  assert.match(text, /quora\s+taskc\s+10\s+8\s+0\.00001\s+0\.2\s+cosine/);
+  assert.match(text, /quora\s+taskc\s+full\s+10\s+8\s+0\.00001\s+0\.2\s+cosine/);
   assert.match(helpText("sonnet"), /--temperature=X .*\(default: 1\.2\)/);
 });
 
@@ -257,7 +250,7 @@ Deno.test("defaultConfig() selects on dev in the study's rows and on held-out tr
     assert.equal(on(task, strategy), "dev", `${task}/${strategy}`);
     assert.match(defaultConfig(task, strategy).source, /selects on dev as the study/);
   }
-  for (const [task, strategy] of [["cfimdb", "ulmfit"], ["sonnet", "full"], ["sonnet", "lora"]]) {
+  for (const [task, strategy] of [["cfimdb", "ulmfit"], ["sonnet", "full"]]) {
     assert.equal(on(task, strategy), "heldout:0.1", `${task}/${strategy}`);
     assert.match(defaultConfig(task, strategy).source, /held-out 10% of train/);
   }

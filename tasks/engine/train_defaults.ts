@@ -21,6 +21,7 @@
  */
 
 import type { ScheduleName, ScheduleOptions } from "../../strategies/schedules.ts";
+import { findStrategy } from "../../strategies/registry.ts";
 import { TASKS } from "../registry.ts";
 import { SELECT_ON_HELDOUT, type SelectOn } from "./selection.ts";
 
@@ -29,9 +30,6 @@ export type TaskName = string;
 
 /** The task names, in registry (and `--help`) order. */
 export const TASK_NAMES: readonly TaskName[] = Object.freeze(TASKS.map((t) => t.name));
-
-/** Which parameters train: all; the head only; the last `lastBlocks` blocks; adapters only. */
-export type Trainable = "all" | "head" | "last-blocks" | "gradual" | "prefix" | "lora";
 
 /** Strategy-specific settings (each strategy reads its own). */
 export interface StrategyOptions {
@@ -49,6 +47,8 @@ export interface StrategyOptions {
   loraAlpha?: number;
   /** ULMFiT: each lower group's rate is the one above divided by this (2.6). */
   discriminativeFactor?: number;
+  /** ULMFiT: transformer blocks per layer group (`--ulmfit-groups`; default: every group unfreezes). */
+  ulmfitBlocksPerGroup?: number;
   /** Task C pooling: weight of the masked mean (the last token gets 1 − this): 0.7. */
   poolMeanWeight?: number;
   /** Task C multi-sample dropout: dropout masks averaged per example (3). */
@@ -145,8 +145,8 @@ export interface TrainConfig {
   adamEps: number;
   /** Evaluate on dev every this many epochs (1). */
   evalEveryEpochs: number;
-  /** Which parameters train. */
-  trainable: Trainable;
+  /** The registry strategy the row uses (`strategies/registry.ts`). */
+  uses: string;
   /** Whether the strategy has a classification head (`--dropout` applies). */
   hasHead: boolean;
   /** What the kept (best) checkpoint is chosen by. */
@@ -173,8 +173,8 @@ export interface StrategyDefaults {
   lr: number;
   /** Classification head dropout (0 where there is no head). */
   dropout: number;
-  /** Which parameters train. */
-  trainable: Trainable;
+  /** The registry strategy it runs (default: the row's `--strategy` name). */
+  uses?: string;
   /** Where the numbers come from (SEED.md, a paper, or what the row borrows). */
   source: string;
   /** Learning-rate schedule (default constant). */
@@ -260,10 +260,12 @@ export function defaultConfig(
     );
   }
   const defaults = TASKS.find((d) => d.name === t)!.defaults;
-  const { options, scheduleOptions, hasHead, selectOn, ...row } = defaults.strategies[name];
+  const { options, scheduleOptions, hasHead, uses, selectOn, ...row } = defaults.strategies[name];
+  const registered = findStrategy(uses ?? name, t);
   return {
     task: t,
     strategy: name,
+    uses: registered.name,
     ...COMMON,
     ...row,
     dataDir: paths.dataDir ?? "./data",

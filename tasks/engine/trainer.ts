@@ -171,7 +171,20 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
       optimizer,
       state: { step, epoch, batchInEpoch, bestMetric, bestEpoch, totalSteps },
     });
-  const evaluate = async (epoch: number, trainLoss: number, seconds: number, tokens: number) => {
+  // Per optimizer group, the sum over the epoch's steps of its effective rate (0 while frozen).
+  let rateSums = groups.map(() => 0);
+  const effectiveRates = (steps: number) =>
+    Object.fromEntries(groups.map((g, i) => [
+      `lr_${g.name ?? i}`,
+      rateSums[i] / Math.max(1, steps),
+    ]));
+  const evaluate = async (
+    epoch: number,
+    trainLoss: number,
+    seconds: number,
+    tokens: number,
+    rates: Record<string, number> = {},
+  ) => {
     const metrics = await selectionMetrics(task, split);
     lastEval = { step, dev: split.heldout.length === 0 ? metrics : null };
     const value = metrics[selectKey];
@@ -187,6 +200,7 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
       train_loss: trainLoss,
       tokens_per_second: tokens / Math.max(seconds, 1e-9),
       epoch_seconds: seconds,
+      ...rates,
       ...metrics,
       best: isBest,
     });
@@ -202,11 +216,15 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
     let lossSum = 0;
     let lossCount = 0;
     let tokens = 0;
+    rateSums = groups.map(() => 0);
     for (let b = epoch === startEpoch ? startBatch : 0; b < stepsPerEpoch; b++) {
       if (step >= totalSteps) break;
       const batch = task.makeBatch(order.slice(b * config.batchSize, (b + 1) * config.batchSize));
       const multiplier = schedule(step, totalSteps);
-      groups.forEach((g, i) => g.lr = baseLr[i] * multiplier);
+      groups.forEach((g, i) => {
+        g.lr = baseLr[i] * multiplier;
+        if (g.params.some((p) => p.requiresGrad)) rateSums[i] += g.lr;
+      });
       const { value, count } = await gpu.scopeAsync(async () => {
         const { loss, tokens } = task.loss(batch, {
           step,
@@ -245,7 +263,13 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
     const seconds = (performance.now() - t0) / 1000;
     const epochDone = step % stepsPerEpoch === 0 || step >= totalSteps;
     if (epochDone && ((epoch + 1) % config.evalEveryEpochs === 0 || step >= totalSteps)) {
-      await evaluate(epoch, lossSum / Math.max(1, lossCount), seconds, tokens);
+      await evaluate(
+        epoch,
+        lossSum / Math.max(1, lossCount),
+        seconds,
+        tokens,
+        effectiveRates(lossCount),
+      );
     }
     await saveResumable(epoch + 1, 0);
   }

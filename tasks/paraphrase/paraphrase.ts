@@ -16,10 +16,10 @@ import type { TaskDefaults } from "../engine/train_defaults.ts";
 // deno-fmt-ignore
 export const QUORA_DEFAULTS: TaskDefaults = {
   strategies: {
-    linear: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, trainable: "all", source: "SEED.md paraphrase baseline" },
-    cloze: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, trainable: "all", hasHead: false, source: "SEED.md bs/lr; baseline's epochs" },
+    linear: { uses: "full", epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, source: "SEED.md paraphrase baseline" },
+    cloze: { uses: "full", epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, hasHead: false, source: "SEED.md bs/lr; baseline's epochs" },
     taskc: {
-      epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0.2, trainable: "all", labelSmoothing: 0.1, schedule: "cosine", scheduleOptions: { minLrRatio: 0 },
+      uses: "full", epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0.2, labelSmoothing: 0.1, schedule: "cosine", scheduleOptions: { minLrRatio: 0 },
       options: { poolMeanWeight: 0.7, dropoutSamples: 3, lowerLayerScale: 0.5, upperLayerScale: 1, headScale: 2 },
       source: "SEED.md Task C; dropout 0.2, the middle of its 0.1–0.3",
     },

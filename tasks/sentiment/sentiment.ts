@@ -24,9 +24,9 @@ const STUDY = { selectOn: SELECT_ON_DEV };
 // deno-fmt-ignore
 export const SST_DEFAULTS: TaskDefaults = {
   strategies: {
-    full: { epochs: 6, batchSize: 64, lr: 2e-5, dropout: 0.3, trainable: "all", ...STUDY, source: "SEED.md SST-5 baseline; selects on dev as the study" },
-    "last-linear": { epochs: 6, batchSize: 64, lr: 1e-3, dropout: 0.3, trainable: "head", ...STUDY, source: "SEED.md lr; baseline's bs/epochs/dropout; selects on dev as the study" },
-    ulmfit: { epochs: 10, batchSize: 64, lr: 1e-3, dropout: 0.3, trainable: "gradual", ...ULMFIT, options: ULMFIT_OPT, ...STUDY, source: "SEED.md SST-5 ULMFiT; selects on dev as the study" },
+    full: { epochs: 6, batchSize: 64, lr: 2e-5, dropout: 0.3, ...STUDY, source: "SEED.md SST-5 baseline; selects on dev as the study" },
+    "last-linear": { epochs: 6, batchSize: 64, lr: 1e-3, dropout: 0.3, ...STUDY, source: "SEED.md lr; baseline's bs/epochs/dropout; selects on dev as the study" },
+    ulmfit: { epochs: 10, batchSize: 64, lr: 1e-3, dropout: 0.3, ...ULMFIT, options: ULMFIT_OPT, ...STUDY, source: "SEED.md SST-5 ULMFiT; selects on dev as the study" },
   },
   select: SELECT,
   hasHead: true,
@@ -38,9 +38,9 @@ export const SST_DEFAULTS: TaskDefaults = {
 // deno-fmt-ignore
 export const CFIMDB_DEFAULTS: TaskDefaults = {
   strategies: {
-    full: { epochs: 6, batchSize: 8, lr: 2e-5, dropout: 0.3, trainable: "all", ...STUDY, source: "SEED.md CFIMDB baseline; selects on dev as the study" },
-    "last-linear": { epochs: 6, batchSize: 8, lr: 1e-3, dropout: 0.3, trainable: "head", ...STUDY, source: "SEED.md lr; baseline's bs/epochs/dropout; selects on dev as the study" },
-    ulmfit: { epochs: 10, batchSize: 8, lr: 1e-3, dropout: 0.3, trainable: "gradual", ...ULMFIT, options: ULMFIT_OPT, source: "not run by the study: SST-5 ULMFiT with CFIMDB's bs; selects on held-out 10% of train" },
+    full: { epochs: 6, batchSize: 8, lr: 2e-5, dropout: 0.3, ...STUDY, source: "SEED.md CFIMDB baseline; selects on dev as the study" },
+    "last-linear": { epochs: 6, batchSize: 8, lr: 1e-3, dropout: 0.3, ...STUDY, source: "SEED.md lr; baseline's bs/epochs/dropout; selects on dev as the study" },
+    ulmfit: { epochs: 10, batchSize: 8, lr: 1e-3, dropout: 0.3, ...ULMFIT, options: ULMFIT_OPT, source: "not run by the study: SST-5 ULMFiT with CFIMDB's bs; selects on held-out 10% of train" },
   },
   select: SELECT,
   hasHead: true,

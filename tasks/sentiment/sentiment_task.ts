@@ -4,8 +4,7 @@
  * kept), the classification head classifies its last real token, cross-entropy trains it.
  * Sentences are lower-cased first, as CS224N's `load_data` does (`sentence.lower().strip()` on
  * train, dev and test), unless `--lowercase=false`.
- * Strategies: `full` (everything trains), `last-linear` (GPT-2 frozen, the head trains) and
- * `ulmfit` (discriminative rates, gradual unfreezing; the slanted schedule is the run's).
+ * The run's strategy comes from the strategy registry (`strategies/registry.ts`).
  *
  * Outputs in the run folder: CS224N's prediction files `<task>-dev-out.csv` and
  * `<task>-test-out.csv` (`id,Predicted_Sentiment`, every test row), the best checkpoint's full
@@ -22,13 +21,8 @@ import { classificationReport } from "../../eval/classification.ts";
 import { crossEntropy } from "../../kernels/cross_entropy.ts";
 import type { GPT2 } from "../../model/gpt2.ts";
 import { encode, padBatch } from "../../model/tokenizer.ts";
-import { freezeAll, trainAll } from "../../strategies/freezing.ts";
-import { ulmfit } from "../../strategies/ulmfit_strategy.ts";
-import {
-  type ClassifierHead,
-  classify,
-  createClassifierHead,
-} from "../classification/classifier_head.ts";
+import { attachStrategy } from "../../strategies/registry.ts";
+import { classify, createClassifierHead } from "../classification/classifier_head.ts";
 import { predictClasses } from "../classification/predict.ts";
 import { meanCrossEntropy, reportMetrics } from "../classification/report.ts";
 import { formatLoadSummary } from "../data/csv.ts";
@@ -145,47 +139,6 @@ async function load(
   return result.examples;
 }
 
-/** Sets which parameters train for the strategy and returns the optimizer groups and hook. */
-function applyStrategy(
-  config: TrainConfig,
-  model: GPT2,
-  head: ClassifierHead,
-): { groups: TrainingTask["paramGroups"]; onEpochStart?: (epoch: number) => void } {
-  const wd = config.weightDecay;
-  const headGroup = {
-    name: "head",
-    params: [head.weight, head.bias],
-    lr: config.lr,
-    weightDecay: wd,
-  };
-  switch (config.trainable) {
-    case "all":
-      trainAll(model);
-      return {
-        groups: () => [
-          { name: "gpt2", params: model.trainable(), lr: config.lr, weightDecay: wd },
-          headGroup,
-        ],
-      };
-    case "head":
-      freezeAll(model);
-      return { groups: () => [headGroup] };
-    case "gradual": {
-      const u = ulmfit(model, head.params(), {
-        lr: config.lr,
-        factor: config.options.discriminativeFactor ?? 2.6,
-        weightDecay: wd,
-      });
-      return { groups: () => u.groups, onEpochStart: (e) => void u.onEpochStart(e) };
-    }
-    default:
-      throw new Error(
-        `${config.task} strategy '${config.strategy}': trainable '${config.trainable}' is not a ` +
-          `sentiment strategy (expected all, head or gradual)`,
-      );
-  }
-}
-
 /**
  * Builds the `sst` or `cfimdb` task for a run: loads and tokenizes the files (printing loaded and
  * skipped counts), creates the head, and sets which parameters train.
@@ -223,7 +176,7 @@ export async function createSentimentTask(
   );
   const headSeed = (Math.imul(config.seed, 2654435761) + 0x68656164) >>> 0;
   const head = createClassifierHead(model.gpu, model.config.nEmbd, K, { seed: headSeed });
-  const { groups, onEpochStart } = applyStrategy(config, model, head);
+  const strategy = attachStrategy(config, model, head.params(), log);
   const outputs = sentimentOutputs(task);
   const devGold = dev.map((e) => e.label!);
   let epoch = 0;
@@ -247,11 +200,11 @@ export async function createSentimentTask(
       const loss = crossEntropy(logits, batch.labels, { labelSmoothing: config.labelSmoothing });
       return { loss, tokens: batch.mask.reduce((a, b) => a + b, 0) };
     },
-    extraParams: () => head.params(),
-    paramGroups: groups,
+    extraParams: () => new Map([...head.params(), ...strategy.params()]),
+    paramGroups: () => strategy.paramGroups(),
     onEpochStart(e) {
       epoch = e;
-      onEpochStart?.(e);
+      strategy.onEpochStart?.(e);
     },
     async evaluate() {
       const { p, report: r } = await report();

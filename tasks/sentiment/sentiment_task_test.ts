@@ -138,6 +138,11 @@ async function endToEnd(task: "sst" | "cfimdb", testRows: number): Promise<void>
         // epoch 0 trains the head, epoch 1 also h.1 and ln_f; h.0 and the embeddings stay frozen
         const unfrozen = [...start.keys()].filter((n) => /^(h\.1\.|ln_f\.)/.test(n));
         assert.deepEqual(moved, unfrozen, `${where}: exactly the unfrozen groups moved`);
+        // the effective rate of every group per epoch: 0 while frozen, the group's rate after
+        assert.equal(metrics[0].lr_embeddings, 0);
+        assert.equal(metrics[0]["lr_h.1+ln_f"], 0);
+        assert.ok(metrics[0].lr_head > 0 && metrics[1]["lr_h.1+ln_f"] > 0, where);
+        assert.ok(metrics[1]["lr_h.1+ln_f"] < metrics[1].lr_head, `${where}: ÷2.6 below`);
       }
     }
   } finally {

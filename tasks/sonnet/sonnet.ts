@@ -26,8 +26,6 @@ const GENERATION: Readonly<GenerationSettings> = Object.freeze({
 });
 
 const LAST4 = { lastBlocks: 4 };
-const PREFIX = { prefixLength: 10, prefixHidden: 512 };
-const UL = { unlikelihoodWeight: 1 };
 /** The study's own experiments choose their epoch on dev (gold perplexity), as the study did. */
 const STUDY = { selectOn: SELECT_ON_DEV };
 
@@ -35,12 +33,8 @@ const STUDY = { selectOn: SELECT_ON_DEV };
 // deno-fmt-ignore
 export const SONNET_DEFAULTS: TaskDefaults = {
   strategies: {
-    last4: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, trainable: "last-blocks", options: LAST4, ...STUDY, source: "SEED.md sonnet baseline; selects on dev as the study" },
-    full: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, trainable: "all", source: "baseline's settings, all parameters; selects on held-out 10% of train" },
-    unlikelihood: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, trainable: "last-blocks", options: { ...LAST4, ...UL }, ...STUDY, source: "Task A: baseline + unlikelihood; selects on dev as the study" },
-    prefix: { epochs: 10, batchSize: 8, lr: 5e-5, dropout: 0, trainable: "prefix", options: PREFIX, ...STUDY, source: "Task B: baseline's bs/epochs; lr of Li & Liang 2021; selects on dev as the study" },
-    "prefix-unlikelihood": { epochs: 10, batchSize: 8, lr: 5e-5, dropout: 0, trainable: "prefix", options: { ...PREFIX, ...UL }, ...STUDY, source: "Task C: Task B + unlikelihood; selects on dev as the study" },
-    lora: { epochs: 10, batchSize: 8, lr: 2e-4, dropout: 0, trainable: "lora", options: { loraRank: 4, loraAlpha: 32 }, source: "baseline's bs/epochs; lr, rank, alpha of Hu et al. 2021; selects on held-out 10% of train" },
+    last4: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, uses: "last-blocks", options: LAST4, ...STUDY, source: "SEED.md sonnet baseline; selects on dev as the study" },
+    full: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, source: "baseline's settings, all parameters; selects on held-out 10% of train" },
   },
   select: { metric: "dev_perplexity", mode: "min" },
   hasHead: false,

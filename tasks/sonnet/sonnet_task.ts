@@ -14,7 +14,7 @@ import type { GPT2 } from "../../model/gpt2.ts";
 import { lmLoss } from "../../model/lm_loss.ts";
 import type { LogitsProcessor } from "../../model/sampling.ts";
 import { decode, encode, EOS_ID, padBatch } from "../../model/tokenizer.ts";
-import { trainAll, trainLastBlocks } from "../../strategies/freezing.ts";
+import { attachStrategy } from "../../strategies/registry.ts";
 import { dataFile } from "../data/data_dir.ts";
 import { loadSonnets, parseSonnets, type Sonnet } from "../data/sonnet_data.ts";
 import {
@@ -46,24 +46,6 @@ export interface SonnetBatch {
 /** Token ids of each sonnet followed by EOS, truncated to `maxLength`. */
 export function sonnetSequences(sonnets: Sonnet[], maxLength: number): number[][] {
   return sonnets.map((s) => [...encode(s.text), EOS_ID].slice(0, maxLength));
-}
-
-/** Applies the sonnet strategy's trainable parameters; throws for strategies not built yet. */
-function applyStrategy(model: GPT2, config: TrainConfig, log: (m: string) => void): void {
-  if (config.trainable === "last-blocks") {
-    const wanted = config.options.lastBlocks ?? 4;
-    const count = Math.min(wanted, model.config.nLayer);
-    if (count < wanted) {
-      log(`the model has ${count} blocks: all of them train (wanted the last ${wanted})`);
-    }
-    trainLastBlocks(model, count);
-  } else if (config.trainable === "all") trainAll(model);
-  else {
-    throw new Error(
-      `sonnet strategy '${config.strategy}' is not available yet: this version trains 'last4' ` +
-        `and 'full'`,
-    );
-  }
 }
 
 /** The study's generation controls as logits processors. */
@@ -135,7 +117,7 @@ export async function createSonnetTask(
   log(
     `sonnets: ${train.length} train, ${gold.length} dev gold, ${testPrompts.length} test prompts`,
   );
-  applyStrategy(model, config, log);
+  const strategy = attachStrategy(config, model, new Map(), log);
   return {
     trainSize: sequences.length,
     makeBatch(indices) {
@@ -146,13 +128,9 @@ export async function createSonnetTask(
       const { loss } = lmLoss(model, batch, { training: true, seed: ctx.seed });
       return { loss, tokens: batch.mask.reduce((a, b) => a + b, 0) };
     },
-    extraParams: () => new Map(),
-    paramGroups: () => [{
-      params: model.trainable(),
-      lr: config.lr,
-      weightDecay: config.weightDecay,
-      name: "gpt2",
-    }],
+    extraParams: () => strategy.params(),
+    paramGroups: () => strategy.paramGroups(),
+    onEpochStart: (e) => strategy.onEpochStart?.(e),
     async evaluate() {
       const r = await modelPerplexity(model, goldSequences, config.batchSize);
       return { dev_loss: r.loss, dev_perplexity: r.perplexity };

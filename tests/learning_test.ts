@@ -16,26 +16,28 @@ const sst = ["--task=sst", "--limit=8", "--max-length=16"];
 
 /** The cases; a new task or strategy adds its own here. */
 const CASES: Readonly<Record<string, LearningCase>> = {
-  // 8 sentences, 1 step per epoch: every label memorised.
+  // 8 sentences, 1 step per epoch: every label memorised. Level 1 and ratio 0.15 also catch a
+  // wrong pooling index: classifying the first token instead of the last, this case reached
+  // 7/8 and a ratio of 0.20 (two of the sentences share their first token).
   "sst full": {
     args: [...sst, "--strategy=full", "--batch-size=8", "--lr=1e-3", "--epochs=10"],
     metric: "train_accuracy",
-    level: 0.875,
-    lossRatio: 0.3,
+    level: 1,
+    lossRatio: 0.15,
   },
   // GPT-2 frozen: the head separates 8 random 128-dimensional last-token states.
   "sst last-linear": {
     args: [...sst, "--strategy=last-linear", "--batch-size=8", "--lr=1e-2", "--epochs=10"],
     metric: "train_accuracy",
-    level: 0.875,
-    lossRatio: 0.3,
+    level: 1,
+    lossRatio: 0.15,
   },
   // Head only in epoch 1, then one more group per epoch (tiny: 4 groups), slanted schedule.
   "sst ulmfit": {
     args: [...sst, "--strategy=ulmfit", "--batch-size=4", "--lr=1e-2", "--epochs=6"],
     metric: "train_accuracy",
-    level: 0.875,
-    lossRatio: 0.4,
+    level: 1,
+    lossRatio: 0.3,
   },
   // Two classes; the untrained model already gets the majority (6 of 8) right.
   "cfimdb full": {
@@ -99,5 +101,5 @@ Deno.test("assertLearned() fails a run whose learning rate is (almost) zero", as
   const args = c.args.filter((a) => !/^--(lr|epochs)=/.test(a));
   const broken = { ...c, args: [...args, "--lr=1e-12", "--epochs=2"] };
   const r = await measureLearning(broken);
-  assert.throws(() => assertLearned(broken, r), /loss .* ratio 1\.000 > 0\.3/);
+  assert.throws(() => assertLearned(broken, r), /loss .* ratio 1\.000 > 0\.15/);
 });

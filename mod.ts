@@ -57,6 +57,8 @@ export * from "./eval/distinct.ts";
 export * from "./eval/rhyme.ts";
 export * from "./eval/study_rhyme.ts";
 export * from "./eval/meter.ts";
+export * from "./eval/iambic.ts";
+export * from "./eval/continuation.ts";
 export * from "./eval/perplexity.ts";
 export * from "./eval/study_perplexity.ts";
 export * from "./eval/classification.ts";

@@ -1,14 +1,19 @@
 /**
  * Classification metrics matching scikit-learn's `accuracy_score`, `confusion_matrix`,
- * `precision_recall_fscore_support(labels=range(numClasses), zero_division=0)` and binary
+ * `precision_recall_fscore_support(labels=range(numClasses), zero_division=0)` per class,
+ * `f1_score(average="macro")` (what CS224N reports) and binary
  * `f1_score(pos_label=1, zero_division=0)`.
  *
- * Conventions (as scikit-learn with `labels=range(numClasses)` and `zero_division=0`):
+ * Conventions (as scikit-learn with `zero_division=0`, its effective default):
  * - precision of a class never predicted (tp + fp = 0) is 0;
  * - recall of a class absent from gold (tp + fn = 0) is 0;
  * - F1 = 2·tp / (2·tp + fp + fn), 0 when that denominator is 0; this equals 2PR / (P + R);
- * - macro averages run over ALL `numClasses` classes, including classes that never occur in
- *   gold and are never predicted (they contribute 0).
+ * - `macroF1`, `macroPrecision` and `macroRecall` average over the labels present in gold or in
+ *   the predictions (`macroLabels`), as scikit-learn does when `labels` is not given: a class
+ *   that never occurs in either is left out, not counted as 0;
+ * - `macroF1AllClasses` averages F1 over all `numClasses` classes (absent ones count 0), as
+ *   `f1_score(labels=range(numClasses), average="macro")` does. The two differ only when some
+ *   class is neither in gold nor predicted (e.g. on a small `--eval-limit` subset).
  *
  * @module
  */
@@ -38,19 +43,23 @@ export interface ClassMetrics {
  *
  * @example
  * ```ts
- * const { accuracy, macroF1, confusion } = classificationReport([0, 1, 1], [0, 1, 0], 2);
- * // accuracy 2/3, macroF1 2/3, confusion [[1, 0], [1, 1]]
+ * const { accuracy, macroF1, macroF1AllClasses } = classificationReport([0, 1, 1], [0, 1, 0], 3);
+ * // accuracy 2/3, macroF1 2/3 (classes 0 and 1), macroF1AllClasses 4/9 (class 2 counts 0)
  * ```
  */
 export interface ClassificationReport {
   /** Correct predictions / examples. */
   accuracy: number;
-  /** Unweighted mean of per-class F1 over all classes. */
+  /** Unweighted mean of per-class F1 over `macroLabels` (scikit-learn's `average="macro"`). */
   macroF1: number;
-  /** Unweighted mean of per-class precision over all classes. */
+  /** Unweighted mean of per-class F1 over all `numClasses` classes (absent classes count 0). */
+  macroF1AllClasses: number;
+  /** Unweighted mean of per-class precision over `macroLabels`. */
   macroPrecision: number;
-  /** Unweighted mean of per-class recall over all classes. */
+  /** Unweighted mean of per-class recall over `macroLabels`. */
   macroRecall: number;
+  /** The classes present in gold or predictions, ascending: those the macro averages cover. */
+  macroLabels: number[];
   /** Scores of class 0 … numClasses − 1. */
   perClass: ClassMetrics[];
   /** `confusion[g][p]` = examples with gold class g predicted as p (rows gold, columns predicted). */
@@ -128,8 +137,9 @@ export function confusionMatrix(gold: number[], pred: number[], numClasses: numb
 }
 
 /**
- * Accuracy, macro F1/precision/recall, per-class scores and the confusion matrix for labels
- * `0 … numClasses − 1` (see the module doc for zero-division and macro-average conventions).
+ * Accuracy, macro F1/precision/recall (scikit-learn's, over the labels present), macro F1 over all
+ * classes, per-class scores and the confusion matrix for labels `0 … numClasses − 1` (see the
+ * module doc for zero-division and macro-average conventions).
  *
  * @example
  * ```ts
@@ -165,13 +175,17 @@ export function classificationReport(
       support,
     });
   }
+  const predictedAs = new Set(pred);
+  const macroLabels = perClass.flatMap((m, c) => m.support > 0 || predictedAs.has(c) ? [c] : []);
   const mean = (key: "precision" | "recall" | "f1") =>
-    perClass.reduce((s, m) => s + m[key], 0) / numClasses;
+    macroLabels.reduce((s, c) => s + perClass[c][key], 0) / macroLabels.length;
   return {
     accuracy: correct / gold.length,
     macroF1: mean("f1"),
+    macroF1AllClasses: perClass.reduce((s, m) => s + m.f1, 0) / numClasses,
     macroPrecision: mean("precision"),
     macroRecall: mean("recall"),
+    macroLabels,
     perClass,
     confusion,
   };

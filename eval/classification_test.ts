@@ -31,6 +31,7 @@ Deno.test("classificationReport() gives per-class and macro scores for three cla
   close(r.macroF1, (1 / 2 + 4 / 5 + 2 / 3) / 3); // 59/90
   close(r.macroPrecision, 13 / 18); // (1/2 + 2/3 + 1)/3
   close(r.macroRecall, 2 / 3); // (1/2 + 1 + 1/2)/3
+  close(r.macroF1AllClasses, 59 / 90); // every class occurs: the same
 });
 
 Deno.test("classificationReport() gives precision 0 when a class is never predicted", () => {
@@ -41,11 +42,38 @@ Deno.test("classificationReport() gives precision 0 when a class is never predic
   close(r.macroF1, 5 / 9);
 });
 
-Deno.test("classificationReport() includes a class absent from gold and predictions in macro", () => {
-  // As above with a 4th class that never appears: it adds F1 0 → (1 + 2/3 + 0 + 0)/4 = 5/12.
+Deno.test("classificationReport() leaves a class absent from gold and predictions out of macroF1 only", () => {
+  // As above with a 4th class that never appears. scikit-learn's f1_score(average="macro")
+  // averages over the labels present, {0, 1, 2}: (1 + 2/3 + 0)/3 = 5/9. Over all 4 classes the
+  // absent one adds F1 0: (1 + 2/3 + 0 + 0)/4 = 5/12.
   const r = classificationReport([0, 1, 2], [0, 1, 1], 4);
   assert.deepEqual(r.perClass[3], { precision: 0, recall: 0, f1: 0, support: 0 });
-  close(r.macroF1, 5 / 12);
+  assert.deepEqual(r.macroLabels, [0, 1, 2]);
+  close(r.macroF1, 5 / 9);
+  close(r.macroF1AllClasses, 5 / 12);
+});
+
+Deno.test("classificationReport() averages macro scores over labels in gold or predictions when a subset lacks classes", () => {
+  // SST-5-like: 5 classes, a 4-example subset holding only classes 0 and 1.
+  // class 0: tp 1, fp 0, fn 1 → P 1, R 1/2, F1 2/(2+0+1) = 2/3
+  // class 1: tp 2, fp 1, fn 0 → P 2/3, R 1, F1 4/(4+1+0) = 4/5
+  // present {0, 1}: macro F1 (2/3 + 4/5)/2 = 11/15, P (1 + 2/3)/2 = 5/6, R (1/2 + 1)/2 = 3/4
+  // all 5 classes: macro F1 (2/3 + 4/5)/5 = 22/75
+  const r = classificationReport([0, 0, 1, 1], [0, 1, 1, 1], 5);
+  assert.deepEqual(r.macroLabels, [0, 1]);
+  close(r.macroF1, 11 / 15);
+  close(r.macroPrecision, 5 / 6);
+  close(r.macroRecall, 3 / 4);
+  close(r.macroF1AllClasses, 22 / 75);
+});
+
+Deno.test("classificationReport() counts a class that is only predicted in macroF1", () => {
+  // gold [0, 0, 1], pred [0, 2, 1] with 4 classes: class 2 is predicted once (fp), never gold.
+  // F1: class 0 2/3, class 1 1, class 2 0 → present {0, 1, 2}: 5/9; all 4: 5/12.
+  const r = classificationReport([0, 0, 1], [0, 2, 1], 4);
+  assert.deepEqual(r.macroLabels, [0, 1, 2]);
+  close(r.macroF1, 5 / 9);
+  close(r.macroF1AllClasses, 5 / 12);
 });
 
 Deno.test("classificationReport() scores F1 0 for a class predicted but absent from gold", () => {

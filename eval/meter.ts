@@ -1,6 +1,7 @@
 /**
- * Syllable counts from the CMU Pronouncing Dictionary and a simple meter score (share of lines
- * near iambic pentameter's 10 syllables).
+ * Syllable counts from the CMU Pronouncing Dictionary and {@linkcode tenSyllableShare}, the share
+ * of lines with 10 ± 1 syllables. That counts syllables only, not stresses: the stress check is
+ * `iambic.ts`.
  *
  * Words are found by {@linkcode lineWords} (see `cmu.ts`: whitespace and hyphens split words,
  * punctuation-only tokens and numerals are dropped). A word's syllables are the vowels (phonemes
@@ -12,14 +13,14 @@
 import { isVowelPhoneme, lineWords, normalizeWord, pronunciations } from "./cmu.ts";
 
 /**
- * Options of {@linkcode meterScore}.
+ * Options of {@linkcode tenSyllableShare}.
  *
  * @example
  * ```ts
- * meterScore(["Love is not love"], { target: 4, tolerance: 0 }); // 1: exactly 4 syllables
+ * tenSyllableShare(["Love is not love"], { target: 4, tolerance: 0 }); // 1: exactly 4 syllables
  * ```
  */
-export interface MeterOptions {
+export interface SyllableShareOptions {
   /** Target syllables per line (default 10). */
   target?: number;
   /** Allowed distance from the target (default 1: 9, 10 or 11 syllables pass). */
@@ -97,37 +98,53 @@ export function syllableCount(line: string): number {
 }
 
 /**
+ * Whether a line has 10 ± 1 syllables ({@linkcode syllableCount}): the per-line test of
+ * {@linkcode tenSyllableShare} with its defaults.
+ *
+ * @example
+ * ```ts
+ * hasTenSyllables("Shall I compare thee to a summer's day?"); // true (10)
+ * hasTenSyllables("Love is not love"); // false (4)
+ * ```
+ */
+export function hasTenSyllables(line: string): boolean {
+  return Math.abs(syllableCount(line) - 10) <= 1;
+}
+
+/**
  * Share of the non-blank lines whose syllable count is within `tolerance` of `target`
  * (default 10 ± 1). Blank lines are skipped; at least one non-blank line is required.
  *
  * @example
  * ```ts
- * meterScore(["Shall I compare thee to a summer's day?", "Love"]); // 0.5
+ * tenSyllableShare(["Shall I compare thee to a summer's day?", "Love"]); // 0.5
  * ```
  */
-export function meterScore(lines: string[], opts: MeterOptions = {}): number {
+export function tenSyllableShare(lines: string[], opts: SyllableShareOptions = {}): number {
   const target = opts.target ?? 10;
   const tolerance = opts.tolerance ?? 1;
   if (!Number.isFinite(target) || !Number.isFinite(tolerance) || tolerance < 0) {
     throw new RangeError(
-      `meterScore: opts.target must be finite and opts.tolerance finite and >= 0, got ${target} and ${tolerance}`,
+      `tenSyllableShare: opts.target must be finite and opts.tolerance finite and >= 0, got ${target} and ${tolerance}`,
     );
   }
   if (!Array.isArray(lines)) {
-    throw new TypeError(`meterScore: lines must be an array of strings, got ${typeof lines}`);
+    throw new TypeError(`tenSyllableShare: lines must be an array of strings, got ${typeof lines}`);
   }
   let counted = 0;
   let inRange = 0;
   lines.forEach((line, i) => {
     if (typeof line !== "string") {
-      throw new TypeError(`meterScore: lines[${i}] must be a string, got ${typeof line}`);
+      throw new TypeError(`tenSyllableShare: lines[${i}] must be a string, got ${typeof line}`);
     }
     if (line.trim() === "") return;
     counted++;
     if (Math.abs(syllableCount(line) - target) <= tolerance) inRange++;
   });
   if (counted === 0) {
-    throw new RangeError(`meterScore: lines has no non-blank line (got ${lines.length} lines)`);
+    throw new RangeError(
+      `tenSyllableShare: lines has no non-blank line (got ${lines.length} lines)`,
+    );
   }
   return inRange / counted;
 }

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { heuristicSyllables, meterScore, syllableCount, wordSyllables } from "./meter.ts";
+import {
+  hasTenSyllables,
+  heuristicSyllables,
+  syllableCount,
+  tenSyllableShare,
+  wordSyllables,
+} from "./meter.ts";
 
 const LINE_1 = "Shall I compare thee to a summer's day?"; // 1+1+2+1+1+1+2+1 = 10
 const LINE_2 = "Thou art more lovely and more temperate:"; // 1+1+1+2+1+1+2 = 9
@@ -51,20 +57,33 @@ Deno.test("syllableCount() splits hyphens and ignores dashes and numerals", () =
   assert.equal(syllableCount(""), 0);
 });
 
-Deno.test("meterScore() is the share of non-blank lines with 10 ± 1 syllables", () => {
+Deno.test("tenSyllableShare() is the share of non-blank lines with 10 ± 1 syllables", () => {
   // 10 ✓, 9 ✓, "Love" = 1 ✗; the blank lines are skipped.
-  assert.equal(meterScore([LINE_1, "", LINE_2, "Love", "   "]), 2 / 3);
-  assert.equal(meterScore([LINE_1, LINE_2, LINE_7]), 1);
+  assert.equal(tenSyllableShare([LINE_1, "", LINE_2, "Love", "   "]), 2 / 3);
+  assert.equal(tenSyllableShare([LINE_1, LINE_2, LINE_7]), 1);
 });
 
-Deno.test("meterScore() uses opts.target and opts.tolerance", () => {
-  assert.equal(meterScore([LINE_1, LINE_2, LINE_7], { tolerance: 0 }), 1 / 3);
-  assert.equal(meterScore([LINE_1, LINE_2, LINE_7], { target: 9, tolerance: 0 }), 1 / 3);
-  assert.equal(meterScore([LINE_1, LINE_2, LINE_7], { target: 11, tolerance: 1 }), 2 / 3);
+Deno.test("tenSyllableShare() uses opts.target and opts.tolerance", () => {
+  assert.equal(tenSyllableShare([LINE_1, LINE_2, LINE_7], { tolerance: 0 }), 1 / 3);
+  assert.equal(tenSyllableShare([LINE_1, LINE_2, LINE_7], { target: 9, tolerance: 0 }), 1 / 3);
+  assert.equal(tenSyllableShare([LINE_1, LINE_2, LINE_7], { target: 11, tolerance: 1 }), 2 / 3);
 });
 
-Deno.test("meterScore() throws naming the bad argument", () => {
-  assert.throws(() => meterScore(["", " "]), /lines has no non-blank line \(got 2 lines\)/);
-  assert.throws(() => meterScore([LINE_1, 5 as unknown as string]), /lines\[1\] must be a string/);
-  assert.throws(() => meterScore([LINE_1], { tolerance: -1 }), /opts.tolerance/);
+Deno.test("tenSyllableShare() throws naming the bad argument", () => {
+  assert.throws(() => tenSyllableShare(["", " "]), /lines has no non-blank line \(got 2 lines\)/);
+  assert.throws(
+    () => tenSyllableShare([LINE_1, 5 as unknown as string]),
+    /lines\[1\] must be a string/,
+  );
+  assert.throws(() => tenSyllableShare([LINE_1], { tolerance: -1 }), /opts.tolerance/);
+});
+
+Deno.test("hasTenSyllables() accepts 9, 10 and 11 syllables only", () => {
+  assert.deepEqual([LINE_1, LINE_2, LINE_7, "Love is not love"].map(hasTenSyllables), [
+    true,
+    true,
+    true,
+    false,
+  ]);
+  assert.equal(hasTenSyllables(`${LINE_1} and more`), false); // 12
 });

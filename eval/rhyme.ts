@@ -225,3 +225,50 @@ export function rhymeAccuracy(sonnetLines: string[]): number {
 export function corpusRhymeAccuracy(sonnets: string[][]): CorpusRhymeResult {
   return schemeRhymeAccuracy(sonnets, SHAKESPEAREAN_RHYME_PAIRS, wordsRhyme, "corpusRhymeAccuracy");
 }
+
+function checkPromptLines(fn: string, promptLines: number): void {
+  if (!Number.isInteger(promptLines) || promptLines < 0 || promptLines >= 14) {
+    throw new RangeError(`${fn}: promptLines must be an integer in 0..13, got ${promptLines}`);
+  }
+}
+
+/**
+ * The Shakespearean pairs that include at least one line after the first `promptLines` (0-based
+ * index ≥ promptLines): the pairs a continuation can make or break. With the 3 prompt lines of
+ * CS224N's sonnets, 6 of the 7 pairs: (1,3) lies wholly inside the prompt.
+ *
+ * @example
+ * ```ts
+ * continuationRhymePairs(3); // [[1, 3], [4, 6], [5, 7], [8, 10], [9, 11], [12, 13]]
+ * ```
+ */
+export function continuationRhymePairs(promptLines: number): [number, number][] {
+  checkPromptLines("continuationRhymePairs", promptLines);
+  return SHAKESPEAREAN_RHYME_PAIRS.filter(([i, j]) => Math.max(i, j) >= promptLines)
+    .map(([i, j]) => [i, j]);
+}
+
+/**
+ * Rhyme accuracy of the continuation: {@linkcode wordsRhyme} over only the
+ * {@linkcode continuationRhymePairs}, lines prepared as the module doc says (a missing line does
+ * not rhyme). A sonnet that is its prompt alone scores 0; whole-sonnet rhyme is
+ * {@linkcode corpusRhymeAccuracy}.
+ *
+ * @example
+ * ```ts
+ * const prompt = ["my day", "the night", "in May"]; // day/May rhyme inside the prompt
+ * continuationRhymeAccuracy([prompt], 3).accuracy; // 0
+ * continuationRhymeAccuracy([[...prompt, "the light"]], 3).accuracy; // 1/6: night/light
+ * ```
+ */
+export function continuationRhymeAccuracy(
+  sonnets: string[][],
+  promptLines: number,
+): CorpusRhymeResult {
+  return schemeRhymeAccuracy(
+    sonnets,
+    continuationRhymePairs(promptLines),
+    wordsRhyme,
+    "continuationRhymeAccuracy",
+  );
+}

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { SONNET_18 } from "./sonnet18_fixture.ts";
 import {
+  continuationRhymeAccuracy,
+  continuationRhymePairs,
   corpusRhymeAccuracy,
   phonemeRhymePart,
   rhymeAccuracy,
@@ -114,4 +116,32 @@ Deno.test("schemeRhymeAccuracy() scores any pair scheme with any rhyme test", ()
   const same = (a: string, b: string) => a === b;
   assert.equal(schemeRhymeAccuracy([sonnet], [[0, 1], [2, 3]], same).accuracy, 0);
   assert.throws(() => schemeRhymeAccuracy([sonnet], [], wordsRhyme), /pairs is empty/);
+});
+
+Deno.test("continuationRhymePairs() keeps the pairs that include a line after the prompt", () => {
+  assert.deepEqual(continuationRhymePairs(3), [[1, 3], [4, 6], [5, 7], [8, 10], [9, 11], [12, 13]]);
+  assert.equal(continuationRhymePairs(0).length, 7);
+  assert.deepEqual(continuationRhymePairs(13), [[12, 13]]);
+  assert.throws(
+    () => continuationRhymePairs(14),
+    /promptLines must be an integer in 0\.\.13, got 14/,
+  );
+});
+
+Deno.test("continuationRhymeAccuracy() scores 0 for sonnets that are their 3 prompt lines alone", () => {
+  // day/May (lines 1 and 3) rhyme inside the prompt: whole-sonnet rhyme 1/7, continuation 0/6.
+  const prompt = SONNET_18.slice(0, 3);
+  assert.equal(corpusRhymeAccuracy([prompt]).accuracy, 1 / 7);
+  const r = continuationRhymeAccuracy([prompt, prompt], 3);
+  assert.equal(r.accuracy, 0);
+  assert.equal(r.totalPairs, 12);
+});
+
+Deno.test("continuationRhymeAccuracy() scores Sonnet 18 over the 6 pairs a continuation makes", () => {
+  // (2,4) temperate/date fails; shines/declines, dimm'd/untrimm'd, fade/shade, ow'st/grow'st,
+  // see/thee rhyme: 5/6 (whole sonnet: 6/7 with day/May).
+  assert.equal(continuationRhymeAccuracy([SONNET_18], 3).accuracy, 5 / 6);
+  // a couplet that repeats its word (see/see) is no rhyme: 4/6
+  const repeated = [...SONNET_18.slice(0, 13), "So long lives this, and this gives life to see."];
+  assert.equal(continuationRhymeAccuracy([repeated], 3).accuracy, 4 / 6);
 });

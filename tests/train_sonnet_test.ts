@@ -56,7 +56,9 @@ Deno.test("train --task=sonnet --model=tiny writes checkpoints, generations and 
   const scores = scoreSonnetFiles(dev, "dev", gold, "gold", quiet);
   const summary = JSON.parse(await Deno.readTextFile(join(out, "summary.json")));
   assert.equal(summary.selected.chrf, scores.chrf);
-  assert.equal(summary.selected.rhyme_accuracy, scores.rhyme_accuracy);
+  assert.equal(summary.selected.rhyme_accuracy_whole, scores.rhyme_accuracy_whole);
+  assert.equal(summary.selected.rhyme_accuracy_continuation, scores.rhyme_accuracy_continuation);
+  assert.ok(summary.selected.dev_perplexity_continuation > 1);
   await Deno.remove(out, { recursive: true });
 });
 

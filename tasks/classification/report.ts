@@ -8,7 +8,9 @@ import type { ClassificationReport } from "../../eval/classification.ts";
 
 /**
  * The numeric dev metrics of a report, as the engine logs them: `<prefix>_accuracy`,
- * `<prefix>_macro_f1` and per class `<prefix>_precision_<k>` / `<prefix>_recall_<k>`.
+ * `<prefix>_macro_f1` (scikit-learn's `f1_score(average="macro")`, as CS224N reports it: over the
+ * labels in gold or predictions), `<prefix>_macro_f1_all_classes` (absent classes count 0) and per
+ * class `<prefix>_precision_<k>` / `<prefix>_recall_<k>`.
  *
  * @example
  * ```ts
@@ -20,6 +22,7 @@ export function reportMetrics(r: ClassificationReport, prefix = "dev"): Record<s
   const out: Record<string, number> = {
     [`${prefix}_accuracy`]: r.accuracy,
     [`${prefix}_macro_f1`]: r.macroF1,
+    [`${prefix}_macro_f1_all_classes`]: r.macroF1AllClasses,
   };
   r.perClass.forEach((c, k) => {
     out[`${prefix}_precision_${k}`] = c.precision;
@@ -49,8 +52,9 @@ export function meanCrossEntropy(logits: readonly Float32Array[], gold: readonly
 const fixed = (v: number) => v.toFixed(4);
 
 /**
- * A classification report as text: accuracy, macro F1, a per-class table (precision, recall,
- * F1, support) and the confusion matrix (rows gold, columns predicted).
+ * A classification report as text: accuracy, macro F1 (scikit-learn's: over the labels in gold
+ * or predictions), macro F1 over all classes, a per-class table (precision, recall, F1, support)
+ * and the confusion matrix (rows gold, columns predicted).
  *
  * @example
  * ```ts
@@ -64,6 +68,7 @@ export function formatClassificationReport(r: ClassificationReport): string {
   const lines = [
     `accuracy   ${fixed(r.accuracy)}`,
     `macro F1   ${fixed(r.macroF1)}`,
+    `macro F1 over all ${K} classes (absent ones count 0)   ${fixed(r.macroF1AllClasses)}`,
     "",
     "class  precision  recall  f1      support",
     ...r.perClass.map((c, k) =>

@@ -99,6 +99,7 @@ Deno.test("formatClassificationReport() prints accuracy, macro F1, per-class row
   const text = formatClassificationReport(report);
   assert.match(text, /^accuracy {3}0\.5000$/m);
   assert.match(text, /^macro F1 {3}0\.4000$/m);
+  assert.match(text, /^macro F1 over all 5 classes \(absent ones count 0\) {3}0\.4000$/m);
   assert.match(text, /^3 +0\.0000 +0\.0000 +0\.0000 +0$/m);
   assert.match(text, /^0 +0\.5000 +0\.5000 +0\.5000 +2$/m);
   assert.match(text, /^gold\\pred +0 +1 +2 +3 +4$/m);
@@ -143,6 +144,7 @@ Deno.test("runEval() scores files on disk for sentiment and sonnets", async () =
     ]);
     assert.match(text, /sst: 6 predictions scored/);
     assert.match(text, /^macro F1 {3}0\.4000$/m);
+    assert.match(text, /^macro F1 over all 5 classes \(absent ones count 0\) {3}0\.4000$/m);
     const sonnet = "--Generated Sonnets-- \n\n\n132\nShall I compare thee to a summer's day?\n" +
       "Thou art more lovely and more temperate:\n\n";
     await Deno.writeTextFile(join(dir, "gen.txt"), sonnet);
@@ -154,7 +156,15 @@ Deno.test("runEval() scores files on disk for sentiment and sonnets", async () =
     assert.match(scores, /^sonnets +1$/m);
     assert.match(scores, /^chrf +100/m);
     for (
-      const key of ["distinct_1", "distinct_2", "rhyme_accuracy", "meter", "study_letter_rhyme"]
+      const key of [
+        "distinct_1_whole",
+        "rhyme_accuracy_whole",
+        "ten_syllable_share_whole",
+        "study_letter_rhyme",
+        "chrf_continuation",
+        "rhyme_accuracy_continuation",
+        "loose_iambic_share_continuation",
+      ]
     ) {
       assert.match(scores, new RegExp(`^${key} +\\d`, "m"), key);
     }

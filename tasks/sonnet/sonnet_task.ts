@@ -5,10 +5,17 @@
  * then generate the dev and test sonnets from their first three lines with the study's controls
  * and score the dev generations.
  *
+ * Model perplexity is reported two ways, named apart: `dev_perplexity` on whole gold sonnets
+ * (every token, cut at `--max-length`; after every epoch, the selection metric) and, in the final
+ * metrics of the selected checkpoint only (it costs one more pass over the gold sonnets),
+ * `dev_perplexity_continuation` on the tokens of lines 4–14 given lines 1–3 (what generation from
+ * the prompt asks of the model; cut at the model's context length only).
+ *
  * @module
  */
 import { join } from "node:path";
-import { modelPerplexity } from "../../eval/model_perplexity.ts";
+import { splitAfterLines } from "../../eval/continuation.ts";
+import { continuationPerplexity, modelPerplexity } from "../../eval/model_perplexity.ts";
 import { generate } from "../../model/generate.ts";
 import type { GPT2 } from "../../model/gpt2.ts";
 import { lmLoss } from "../../model/lm_loss.ts";
@@ -23,7 +30,7 @@ import {
   repetitionWindowPenalty,
   stopAtLines,
 } from "./sonnet_controls.ts";
-import { scoreSonnets } from "../../eval/sonnet_scores.ts";
+import { PROMPT_LINES, scoreSonnets } from "../../eval/sonnet_scores.ts";
 import type { TrainingTask } from "../engine/task.ts";
 import type { GenerationSettings, TrainConfig } from "../engine/train_config.ts";
 import { writeSonnetFile } from "../data/writers.ts";
@@ -46,6 +53,35 @@ export interface SonnetBatch {
 /** Token ids of each sonnet followed by EOS, truncated to `maxLength`. */
 export function sonnetSequences(sonnets: Sonnet[], maxLength: number): number[][] {
   return sonnets.map((s) => [...encode(s.text), EOS_ID].slice(0, maxLength));
+}
+
+/**
+ * Each gold sonnet as tokens of its first `promptLines` lines (the context) followed by the rest
+ * and EOS, truncated to `maxLength`, with the context's length: the input of
+ * `continuationPerplexity`. The text is split after the prompt's last newline, so the two parts
+ * tokenize as the prompt does when generating.
+ */
+export function continuationSequences(
+  sonnets: Sonnet[],
+  promptLines: number,
+  maxLength: number,
+): { sequences: number[][]; contextLengths: number[] } {
+  const sequences: number[][] = [];
+  const contextLengths: number[] = [];
+  for (const s of sonnets) {
+    const [head, tail] = splitAfterLines(s.text, promptLines);
+    const context = encode(head);
+    const seq = [...context, ...encode(tail), EOS_ID].slice(0, maxLength);
+    if (context.length >= seq.length) {
+      throw new Error(
+        `sonnet ${s.number} (line ${s.line}): its first ${promptLines} lines fill the ` +
+          `${maxLength}-token limit; no continuation token is left to score`,
+      );
+    }
+    sequences.push(seq);
+    contextLengths.push(context.length);
+  }
+  return { sequences, contextLengths };
 }
 
 /** The study's generation controls as logits processors. */
@@ -114,6 +150,10 @@ export async function createSonnetTask(
     .sonnets.slice(0, config.evalLimit ?? undefined);
   const sequences = sonnetSequences(train, maxLength);
   const goldSequences = sonnetSequences(gold, maxLength);
+  // Cut at the model's context, not --max-length: a short training length must not cut away
+  // the lines being scored (the prompt alone can be longer than 40 tokens).
+  const goldContinuations = continuationSequences(gold, PROMPT_LINES, model.config.nPositions);
+  const wholePerplexity = () => modelPerplexity(model, goldSequences, config.batchSize);
   log(
     `sonnets: ${train.length} train, ${gold.length} dev gold, ${testPrompts.length} test prompts`,
   );
@@ -132,7 +172,7 @@ export async function createSonnetTask(
     paramGroups: () => strategy.paramGroups(),
     onEpochStart: (e) => strategy.onEpochStart?.(e),
     async evaluate() {
-      const r = await modelPerplexity(model, goldSequences, config.batchSize);
+      const r = await wholePerplexity();
       return { dev_loss: r.loss, dev_perplexity: r.perplexity };
     },
     async evaluateExamples(indices, prefix) {
@@ -148,12 +188,18 @@ export async function createSonnetTask(
       const test = await generateSonnets(model, testPrompts, g, config.seed + 1000);
       await writeSonnetFile(join(runDir, SONNET_OUTPUTS.dev), dev);
       await writeSonnetFile(join(runDir, SONNET_OUTPUTS.test), test);
-      const { perplexity } = await modelPerplexity(model, goldSequences, config.batchSize);
+      const { perplexity: dev_perplexity } = await wholePerplexity();
+      const { perplexity: dev_perplexity_continuation } = await continuationPerplexity(
+        model,
+        goldContinuations.sequences,
+        goldContinuations.contextLengths,
+        config.batchSize,
+      );
       // Scored from the written file, exactly as `deno task eval` scores it.
       const devFile = join(runDir, SONNET_OUTPUTS.dev);
       const generated = parseSonnets(await Deno.readTextFile(devFile), devFile).sonnets;
       const scores = scoreSonnets(generated, gold.slice(0, generated.length));
-      return { dev_perplexity: perplexity, ...scores };
+      return { dev_perplexity, dev_perplexity_continuation, ...scores };
     },
   };
 }

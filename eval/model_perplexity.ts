@@ -22,7 +22,11 @@ import { perplexityFromNll } from "./perplexity.ts";
  *
  * @example
  * ```ts
+ * import { loadModel } from "../model/load.ts";
+ * const model = await loadModel("tiny"); // random weights
  * const { perplexity } = await modelPerplexity(model, [[464, 3290, 50256]], 8);
+ * console.log(perplexity > 1000); // true: a random model spreads its bets over 50,257 tokens
+ * model.dispose();
  * ```
  */
 export async function modelPerplexity(
@@ -55,8 +59,12 @@ export async function modelPerplexity(
  *
  * @example
  * ```ts
+ * import { loadModel } from "../model/load.ts";
+ * const model = await loadModel("tiny");
  * // "Shall I" is read, " compare thee" is scored
  * const r = await continuationPerplexity(model, [[2563, 314, 8996, 41041]], [2], 8);
+ * console.log(r.tokens); // 2
+ * model.dispose();
  * ```
  */
 export async function continuationPerplexity(

@@ -75,8 +75,9 @@ export interface SonnetScores {
  *
  * @example
  * ```ts
- * const scores = scoreSonnetFiles(generatedText, "gen.txt", goldText, "gold.txt");
- * console.log(scores.chrf, scores.rhyme_accuracy_continuation);
+ * const text = "Sonnets\n\n1\nShall I compare thee to a summer's day?\nThou art more lovely.\n";
+ * const scores = scoreSonnetFiles(text, "gen.txt", text, "gold.txt");
+ * console.log(scores.chrf, scores.rhyme_accuracy_continuation); // 100 …: the generated file is the gold
  * ```
  */
 export function scoreSonnetFiles(
@@ -113,9 +114,12 @@ export function scoreSonnetFiles(
  *
  * @example
  * ```ts
- * const s = scoreSonnets(generated, gold);
- * s.rhyme_accuracy_whole; // all 7 pairs, prompt included
- * s.rhyme_accuracy_continuation; // the 6 pairs with a generated line
+ * import { parseSonnets } from "../tasks/data/sonnet_data.ts";
+ * const file = new URL("../tasks/data/sonnets/TRUE_sonnets_held_out_dev.txt", import.meta.url);
+ * const gold = parseSonnets(await Deno.readTextFile(file), "gold").sonnets;
+ * const s = scoreSonnets(gold, gold); // the gold against itself
+ * console.log(s.rhyme_accuracy_whole); // all 7 pairs, prompt included
+ * console.log(s.rhyme_accuracy_continuation); // the 6 pairs with a generated line
  * ```
  */
 export function scoreSonnets(generated: Sonnet[], gold: Sonnet[]): SonnetScores {
@@ -161,10 +165,11 @@ const fixed = (v: number) => v.toFixed(4);
  *
  * @example
  * ```ts
- * console.log(formatSonnetScores(scoreSonnetFiles(gen, "gen.txt", gold, "gold.txt")));
- * // sonnets                           12
+ * const text = "Sonnets\n\n1\nShall I compare thee to a summer's day?\nThou art more lovely.\n";
+ * console.log(formatSonnetScores(scoreSonnetFiles(text, "gen.txt", text, "gold.txt")));
+ * // sonnets                           1
  * // whole text (prompt lines 1–3 included; chrf is CS224N's score):
- * // chrf                              41.9700 …
+ * // chrf                              100.0000 …
  * ```
  */
 export function formatSonnetScores(s: SonnetScores): string {

@@ -112,13 +112,21 @@ interface ParamState {
  *
  * @example
  * ```ts
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * import { backward } from "./autograd.ts";
+ * import { sum } from "./reduce.ts";
+ * const w = tensorFrom(gpu, [1, 2, 3], [3], { requiresGrad: true, name: "w" });
+ * const b = tensorFrom(gpu, [0.5], [1], { requiresGrad: true, name: "b" });
  * const opt = new AdamW([
- *   { params: decayed, lr: 1e-4, weightDecay: 0.01, name: "decay" },
- *   { params: biasesAndNorms, lr: 1e-4, weightDecay: 0, name: "no_decay" },
+ *   { params: [w], lr: 0.1, weightDecay: 0.01, name: "decay" },
+ *   { params: [b], lr: 0.1, weightDecay: 0, name: "no_decay" },
  * ]);
- * backward(loss);
- * opt.groups[0].lr = schedule(opt.stepCount); // optional
+ * backward(sum(w)); // b gets no gradient: it does not move
+ * opt.groups[0].lr = 0.05; // e.g. from a schedule, before each step
  * opt.step();
+ * console.log(await w.readFloat(), await b.readFloat()); // ≈ [0.95, 1.95, 2.95] [0.5]
  * ```
  */
 export class AdamW {
@@ -372,7 +380,9 @@ export interface AdamWCpuOptions {
  *
  * @example
  * ```ts
- * adamwStepCpu([w], [g], [m], [v], 1, { lr: 1e-3, wd: 0.01, betas: [0.9, 0.999], eps: 1e-8 });
+ * const [w, m, v] = [Float64Array.of(1, 2), new Float64Array(2), new Float64Array(2)];
+ * adamwStepCpu([w], [[0.5, -0.5]], [m], [v], 1, { lr: 1e-3, wd: 0, betas: [0.9, 0.999], eps: 1e-8 });
+ * console.log(w); // ≈ [0.999, 2.001]: the first step moves each weight by lr against its gradient
  * ```
  */
 export function adamwStepCpu(

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { AdamW, adamwStepCpu } from "./adamw.ts";
 import { maxChunkElements } from "./dispatch_util.ts";
 import { type Tensor, tensorFrom } from "./tensor.ts";
 import { assertClose, randomArray, testGpu } from "./testing.ts";
+import { parityFixtureDir, testNeeds } from "../tests/fixture.ts";
 
 const gpu = testGpu();
 
-const FIXTURE = Deno.env.get("GPT2_PARITY_FIXTURE") ??
-  fileURLToPath(new URL("../../shared/fixtures/gpt2-tiny", import.meta.url));
+const FIXTURE = parityFixtureDir();
+const needs = testNeeds(import.meta.url);
 
 /**
  * PyTorch's single-tensor AdamW written out independently of adamwStepCpu (f64, in place):
@@ -257,39 +257,43 @@ function readF32Tensors(bytes: Uint8Array, names: string[]): Map<string, Float32
   }));
 }
 
-Deno.test("AdamW.step() reproduces torch.optim.AdamW's first step on the gpt2-tiny fixture", async () => {
-  const g = await gpu();
-  const expected = JSON.parse(await Deno.readTextFile(`${FIXTURE}/expected.json`));
-  const { config, params_after_one_step: after } = expected.adamw;
-  const cases: [string, string, string][] = [
-    ["ln_f.weight", "ln_f.weight", "ln_f.weight"],
-    ["h.0.attn.c_attn.bias", "h.0.attn.c_attn.bias", "h.0.attn.c_attn.bias"],
-    ["h.1.mlp.c_proj.bias", "h.1.mlp.c_proj.bias", "h.1.mlp.c_proj.bias"],
-    ["wpe.weight[:2]", "wpe.weight", "wpe.weight[:T]"], // the first 2 rows of wpe
-  ];
-  const weights = readF32Tensors(
-    await Deno.readFile(`${FIXTURE}/model.safetensors`),
-    cases.map((c) => c[1]),
-  );
-  const params = cases.map(([key, name, gradKey]) => {
-    const n = after[key].length;
-    const p = tensorFrom(g, weights.get(name)!.subarray(0, n), [n], { name: key });
-    p.grad = tensorFrom(g, expected.grads[gradKey].slice(0, n), [n]);
-    return p;
-  });
-  const opt = new AdamW([{ params, lr: config.lr, weightDecay: config.weight_decay }], {
-    betas: config.betas,
-    eps: config.eps,
-  });
-  opt.step();
-  for (const [k, p] of params.entries()) {
-    assertClose(await p.readFloat(), after[cases[k][0]], `${cases[k][0]} after one step`, {
-      atol: 2e-7,
-      rtol: 1e-6,
+Deno.test(
+  "AdamW.step() reproduces torch.optim.AdamW's first step on the gpt2-tiny fixture",
+  needs.parityFixture(),
+  async () => {
+    const g = await gpu();
+    const expected = JSON.parse(await Deno.readTextFile(`${FIXTURE}/expected.json`));
+    const { config, params_after_one_step: after } = expected.adamw;
+    const cases: [string, string, string][] = [
+      ["ln_f.weight", "ln_f.weight", "ln_f.weight"],
+      ["h.0.attn.c_attn.bias", "h.0.attn.c_attn.bias", "h.0.attn.c_attn.bias"],
+      ["h.1.mlp.c_proj.bias", "h.1.mlp.c_proj.bias", "h.1.mlp.c_proj.bias"],
+      ["wpe.weight[:2]", "wpe.weight", "wpe.weight[:T]"], // the first 2 rows of wpe
+    ];
+    const weights = readF32Tensors(
+      await Deno.readFile(`${FIXTURE}/model.safetensors`),
+      cases.map((c) => c[1]),
+    );
+    const params = cases.map(([key, name, gradKey]) => {
+      const n = after[key].length;
+      const p = tensorFrom(g, weights.get(name)!.subarray(0, n), [n], { name: key });
+      p.grad = tensorFrom(g, expected.grads[gradKey].slice(0, n), [n]);
+      return p;
     });
-  }
-  opt.dispose();
-});
+    const opt = new AdamW([{ params, lr: config.lr, weightDecay: config.weight_decay }], {
+      betas: config.betas,
+      eps: config.eps,
+    });
+    opt.step();
+    for (const [k, p] of params.entries()) {
+      assertClose(await p.readFloat(), after[cases[k][0]], `${cases[k][0]} after one step`, {
+        atol: 2e-7,
+        rtol: 1e-6,
+      });
+    }
+    opt.dispose();
+  },
+);
 
 Deno.test("AdamW.step() updates a parameter larger than one storage binding (50257 × 768)", async () => {
   const g = await gpu();

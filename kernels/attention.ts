@@ -41,11 +41,20 @@ export interface AttentionOptions {
  *
  * @example
  * ```ts
- * const { q, k, v } = splitHeads(qkv, 12);
- * const y = causalSelfAttention(q, k, v, { keyMask: attentionMask }); // (B, 12, T, 64)
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * import { concatSeq, splitHeads } from "./heads.ts";
+ * const [B, T, H, D] = [1, 3, 2, 4];
+ * const qkvOf = (t: number) => tensorFrom(gpu, Array.from({ length: B * t * 3 * H * D }, (_, i) => Math.sin(i)), [B, t, 3 * H * D]);
+ * const { q, k, v } = splitHeads(qkvOf(T), H);
+ * const y = causalSelfAttention(q, k, v, { keyMask: Float32Array.of(1, 1, 1) }); // (B, H, T, D)
  * // one generation step: 1 new query over the cache plus itself
- * const step = causalSelfAttention(q1, concatSeq(kCache, k1), concatSeq(vCache, v1),
- *   { queryOffset: kCache.shape[2] });
+ * const next = splitHeads(qkvOf(1), H);
+ * const step = causalSelfAttention(next.q, concatSeq(k, next.k), concatSeq(v, next.v), {
+ *   queryOffset: k.shape[2],
+ * });
+ * console.log(y.shape, step.shape); // [1, 2, 3, 4] [1, 2, 1, 4]
  * ```
  */
 export function causalSelfAttention(

@@ -218,7 +218,12 @@ function runRows(
  *
  * @example
  * ```ts
- * const probs = maskedSoftmax(scores, { scale: 1 / Math.sqrt(64), keyMask: attentionMask });
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * const scores = tensorFrom(gpu, [5, 9, 1, 2], [1, 1, 2, 2]); // (B, H, Tq, Tk)
+ * const probs = maskedSoftmax(scores, { scale: 1, keyMask: Float32Array.of(1, 1) });
+ * console.log(await probs.readFloat()); // causal: query 0 sees key 0 only → [1, 0, 0.27, 0.73]
  * ```
  */
 export function maskedSoftmax(scores: Tensor, opts: MaskedSoftmaxOptions): Tensor {

@@ -39,9 +39,13 @@ function topologicalOrder(root: Tensor): Tensor[] {
  *
  * @example
  * ```ts
- * const loss = crossEntropy(logits, targets);
- * backward(loss);
- * console.log(await weight.grad!.read());
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * import { crossEntropy } from "./cross_entropy.ts";
+ * const logits = tensorFrom(gpu, [0, 0, 0, 0], [1, 4], { requiresGrad: true });
+ * backward(crossEntropy(logits, [2]));
+ * console.log(await logits.grad!.readFloat()); // softmax − one-hot: [0.25, 0.25, -0.75, 0.25]
  * ```
  */
 export function backward(loss: Tensor, gradOutput?: Tensor): void {

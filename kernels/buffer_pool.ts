@@ -19,9 +19,12 @@ export function roundBucket(bytes: number): number {
  *
  * @example
  * ```ts
+ * const adapter = await navigator.gpu.requestAdapter();
+ * const device = await adapter!.requestDevice();
  * const pool = new BufferPool(device);
  * const b = pool.take(1000);
  * pool.give(b); // a later take(1000) gets it back
+ * console.log(pool.take(1000) === b); // true
  * ```
  */
 export class BufferPool {

@@ -64,8 +64,15 @@ function normOf(grads: Tensor[], params: Tensor[]): Tensor {
  *
  * @example
  * ```ts
- * const norm = gradNorm(model.parameters());
- * console.log(await norm.item());
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * import { backward } from "./autograd.ts";
+ * import { sum } from "./reduce.ts";
+ * import { scale } from "./elementwise.ts";
+ * const w = tensorFrom(gpu, [1, 1], [2], { requiresGrad: true });
+ * backward(scale(sum(w), 3)); // gradient [3, 3]
+ * console.log(await gradNorm([w]).item()); // 4.2426… = √18
  * ```
  */
 export function gradNorm(params: Tensor[]): Tensor {
@@ -80,9 +87,16 @@ export function gradNorm(params: Tensor[]): Tensor {
  *
  * @example
  * ```ts
- * backward(loss);
- * const norm = clipGradNorm(params, 1.0);
- * optimizer.step();
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * import { backward } from "./autograd.ts";
+ * import { sum } from "./reduce.ts";
+ * import { scale } from "./elementwise.ts";
+ * const w = tensorFrom(gpu, [1, 1], [2], { requiresGrad: true });
+ * backward(scale(sum(w), 3)); // gradient [3, 3], norm √18
+ * const norm = clipGradNorm([w], 1.0); // the norm before clipping
+ * console.log(await norm.item(), await w.grad!.readFloat()); // 4.24… [0.707…, 0.707…]
  * ```
  */
 export function clipGradNorm(params: Tensor[], maxNorm: number): Tensor {
@@ -118,7 +132,8 @@ export function gradNormCpu(grads: ArrayLike<number>[]): number {
  *
  * @example
  * ```ts
- * const { norm, clipped } = clipGradNormCpu([g1, g2], 1.0);
+ * const { norm, clipped } = clipGradNormCpu([[3], [4]], 1.0);
+ * console.log(norm, clipped); // 5 [[0.6], [0.8]] (up to 1e-6)
  * ```
  */
 export function clipGradNormCpu(

@@ -159,8 +159,13 @@ function forEachRowChunk(
  *
  * @example
  * ```ts
- * const loss = crossEntropy(logits, targetIds, { ignoreIndex: -100 }); // (B·T, V) → [1]
- * assertFiniteLoss(await loss.item(), `step ${step}`, loss);
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * const logits = tensorFrom(gpu, [0, 0, 0, 0, 0, 0, 0, 0], [2, 4]); // (B·T, V)
+ * const loss = crossEntropy(logits, [1, -100], { ignoreIndex: -100 }); // → [1]
+ * assertFiniteLoss(await loss.item(), "step 1", loss);
+ * console.log(await loss.item()); // ln 4 = 1.386…: the ignored row does not count
  * ```
  */
 export function crossEntropy(
@@ -229,8 +234,12 @@ export function crossEntropy(
  *
  * @example
  * ```ts
- * assertFiniteLoss(await loss.item(), `epoch 2 step 31`, loss);
- * // Error: loss is NaN at epoch 2 step 31 (op crossEntropy, shapes [1024, 50257])
+ * assertFiniteLoss(2.5, "epoch 2 step 31"); // fine
+ * try {
+ *   assertFiniteLoss(NaN, "epoch 2 step 31");
+ * } catch (e) {
+ *   console.log((e as Error).message); // names the value and where
+ * }
  * ```
  */
 export function assertFiniteLoss(value: number, where: string, source?: Tensor): void {

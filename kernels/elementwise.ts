@@ -62,7 +62,12 @@ function checkPair(op: string, a: Tensor, b: Tensor): void {
  *
  * @example
  * ```ts
- * const c = add(a, b); // (…) + (…)
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * const a = tensorFrom(gpu, [1, 2], [2]);
+ * const c = add(a, tensorFrom(gpu, [10, 20], [2])); // same shapes
+ * console.log(await c.readFloat()); // [11, 22]
  * ```
  */
 export function add(a: Tensor, b: Tensor): Tensor {

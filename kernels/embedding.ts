@@ -127,8 +127,15 @@ function rowsPerChunk(gpu: Gpu, cols: number): number {
  *
  * @example
  * ```ts
- * const tok = embedding(wte, ids, [B, T]); // (B, T, C)
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * const [B, T, C] = [1, 2, 3];
+ * const wte = tensorFrom(gpu, Array.from({ length: 5 * C }, (_, i) => i), [5, C]); // (V, C)
+ * const wpe = tensorFrom(gpu, new Float32Array(4 * C), [4, C]); // (positions, C)
+ * const tok = embedding(wte, [4, 0], [B, T]); // (B, T, C)
  * const pos = embedding(wpe, positionIds(B, T), [B, T]); // (B, T, C)
+ * console.log(await tok.readFloat(), pos.shape); // rows 4 and 0 of wte, [1, 2, 3]
  * ```
  */
 export function embedding(

@@ -21,7 +21,11 @@ const NONFINITE = reduction({
  *
  * @example
  * ```ts
- * const bad = await countNonFinite(logits);
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * const logits = tensorFrom(gpu, [1, NaN, Infinity, 2], [4]);
+ * console.log(await countNonFinite(logits)); // 2
  * ```
  */
 export async function countNonFinite(t: Tensor): Promise<number> {
@@ -42,7 +46,10 @@ export async function countNonFinite(t: Tensor): Promise<number> {
  *
  * @example
  * ```ts
- * await checkFinite(loss, `step ${step}`);
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * await checkFinite(tensorFrom(gpu, [0.5], [1]), "step 1"); // returns: every value is finite
  * ```
  */
 export async function checkFinite(t: Tensor, where: string): Promise<void> {

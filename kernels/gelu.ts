@@ -83,7 +83,11 @@ function runElementwise(kernel: Kernel, out: Tensor, inputs: Tensor[]): void {
  *
  * @example
  * ```ts
- * const h = gelu(matmul(x, cFc)); // (B·T, 4C) → (B·T, 4C)
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * const h = gelu(tensorFrom(gpu, [-1, 0, 1], [3])); // same shape
+ * console.log(await h.readFloat()); // [-0.1588…, 0, 0.8411…]
  * ```
  */
 export function gelu(x: Tensor): Tensor {

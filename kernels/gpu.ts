@@ -6,6 +6,7 @@
  */
 import { BufferPool, roundBucket } from "./buffer_pool.ts";
 import { type Kernel, kernelSource, paramBytes } from "./kernel.ts";
+import type { Profiler } from "./profiler.ts";
 
 /** A contiguous byte range of a buffer, bound to one kernel binding. */
 export interface BufferWindow {
@@ -51,6 +52,8 @@ export class Gpu {
   readonly offsetAlignment: number;
   /** Whether ops record autograd nodes; see {@link Gpu.noGrad}. */
   gradEnabled = true;
+  /** When set, every dispatch is timed and readback waits are counted (see profiler.ts). */
+  profiler: Profiler | null = null;
   /** Set once the device is lost; every later call throws with this reason. */
   lostReason: string | null = null;
 
@@ -202,10 +205,18 @@ export class Gpu {
     );
     const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     if (!this.#encoder) this.#encoder = this.device.createCommandEncoder();
+    if (this.profiler) {
+      this.#pass?.end();
+      this.#pass = this.profiler.beginPass(this.#encoder, kernel.name);
+    }
     if (!this.#pass) this.#pass = this.#encoder.beginComputePass();
     this.#pass.setPipeline(pipeline);
     this.#pass.setBindGroup(0, group);
     this.#pass.dispatchWorkgroups(x, y, z);
+    if (this.profiler) {
+      this.#pass.end();
+      this.#pass = null;
+    }
   }
 
   /** Records a buffer-to-buffer copy in order with the dispatches. */
@@ -239,7 +250,10 @@ export class Gpu {
       );
       this.#uniformUsed = 0;
     }
-    if (this.#encoder) this.device.queue.submit([this.#encoder.finish()]);
+    if (this.#encoder) {
+      this.profiler?.resolve(this.#encoder);
+      this.device.queue.submit([this.#encoder.finish()]);
+    }
     this.#encoder = null;
   }
 
@@ -258,7 +272,9 @@ export class Gpu {
     try {
       this.copy(buffer, offset, staging, 0, size);
       this.flush();
+      const t0 = performance.now();
       await staging.mapAsync(GPUMapMode.READ, 0, size);
+      this.profiler?.addHost("readback wait (includes device work)", performance.now() - t0);
       this.throwIfFailed("read");
       const out = staging.getMappedRange(0, size).slice(0, bytes);
       staging.unmap();
@@ -402,7 +418,11 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<Gpu> {
     const value = (adapter.limits as unknown as Record<string, number>)[key];
     if (typeof value === "number") requiredLimits[key] = value;
   }
-  const device = await adapter.requestDevice({ requiredLimits });
+  // Timestamp queries cost nothing until a profiler uses them (see profiler.ts).
+  const requiredFeatures: GPUFeatureName[] = adapter.features.has("timestamp-query")
+    ? ["timestamp-query"]
+    : [];
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
   const info = adapter.info;
   const description = `${info.description} ${info.vendor} ${info.device}`.toLowerCase();
   const software = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter ===

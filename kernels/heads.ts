@@ -135,7 +135,12 @@ function qkvLayout(s: number, T: number, C: number, D: number): Layout {
  *
  * @example
  * ```ts
- * const { q, k, v } = splitHeads(qkv, 12); // (B, T, 3·768) → 3 × (B, 12, T, 64)
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * const qkv = tensorFrom(gpu, new Float32Array(2 * 3 * 3 * 8), [2, 3, 3 * 8]); // (B, T, 3·C)
+ * const { q, k, v } = splitHeads(qkv, 2); // 3 × (B, 2, T, 4)
+ * console.log(q.shape, k.shape, v.shape);
  * ```
  */
 export function splitHeads(qkv: Tensor, nHead: number): Heads {
@@ -174,7 +179,12 @@ function dims4(op: string, arg: string, x: Tensor): [number, number, number, num
  *
  * @example
  * ```ts
- * const y = mergeHeads(att); // (B, 12, T, 64) → (B, T, 768)
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * const att = tensorFrom(gpu, new Float32Array(2 * 12 * 3 * 4), [2, 12, 3, 4]); // (B, H, T, D)
+ * const y = mergeHeads(att);
+ * console.log(y.shape); // [2, 3, 48]: (B, T, H·D)
  * ```
  */
 export function mergeHeads(x: Tensor): Tensor {
@@ -197,7 +207,12 @@ export function mergeHeads(x: Tensor): Tensor {
  *
  * @example
  * ```ts
- * const kAll = concatSeq(kCache, k); // (B, H, past, D) ++ (B, H, T, D)
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * const kCache = tensorFrom(gpu, new Float32Array(1 * 2 * 5 * 4), [1, 2, 5, 4]); // (B, H, past, D)
+ * const k = tensorFrom(gpu, new Float32Array(1 * 2 * 1 * 4), [1, 2, 1, 4]); // (B, H, T, D)
+ * console.log(concatSeq(kCache, k).shape); // [1, 2, 6, 4]
  * ```
  */
 export function concatSeq(a: Tensor, b: Tensor): Tensor {

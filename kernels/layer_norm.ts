@@ -227,7 +227,12 @@ function rowGrid(gpu: Gpu, rows: number, variant: LayerNormVariant): [number, nu
  *
  * @example
  * ```ts
- * const h = layerNorm(x, ln1.weight, ln1.bias, 1e-5); // (B, T, C) → (B, T, C)
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * const x = tensorFrom(gpu, [1, 2, 3, 4, 4, 4], [2, 3]); // (rows, C)
+ * const h = layerNorm(x, tensorFrom(gpu, [1, 1, 1], [3]), tensorFrom(gpu, [0, 0, 0], [3]), 1e-5);
+ * console.log(await h.readFloat()); // [-1.2247, 0, 1.2247, 0, 0, 0]
  * ```
  */
 export function layerNorm(

@@ -32,10 +32,16 @@ export interface MatmulOptions {
 }
 
 /** Strided view of one operand: element [b, r, c] at off + b·bs + r·rs + c·cs. */
-interface Strided {
+export interface Strided {
+  /** The tensor holding the elements. */
   tensor: Tensor;
+  /** Element offset of [0, 0, 0] (default 0). */
+  off?: number;
+  /** Batch stride. */
   bs: number;
+  /** Row stride. */
   rs: number;
+  /** Column stride. */
   cs: number;
 }
 
@@ -70,8 +76,14 @@ export function matmulShape(
  *
  * @example
  * ```ts
- * const y = matmul(x, w);                        // (T, C) · (C, 3C)
- * const s = matmul(q, k, { transB: true });      // (B·H, T, D) · (B·H, T, D)ᵀ
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * const x = tensorFrom(gpu, [1, 2, 3, 4], [2, 2]); // (T, C)
+ * const w = tensorFrom(gpu, [1, 0, 2, 0, 1, 3], [2, 3]); // (C, 3C')
+ * console.log(await matmul(x, w).readFloat()); // [1, 2, 8, 3, 4, 18]
+ * const s = matmul(x, x, { transB: true }); // x · xᵀ = [[5, 11], [11, 25]]
+ * console.log(s.shape); // [2, 2]
  * ```
  */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
@@ -113,12 +125,39 @@ function extent(
   c0: number,
   nc: number,
 ) {
-  const lo = b0 * s.bs + r0 * s.rs + c0 * s.cs;
+  const lo = (s.off ?? 0) + b0 * s.bs + r0 * s.rs + c0 * s.cs;
   const hi = lo + (nb - 1) * s.bs + (nr - 1) * s.rs + (nc - 1) * s.cs;
   return { lo, count: hi - lo + 1 };
 }
 
-/** Runs the chunked matmul: C (nb, M, N) = A · B with strided A and B. */
+/**
+ * C (M, N) = A · B, or C += A · B with `accumulate`, for 2-D operands given as strided views
+ * (an offset into a larger tensor, either layout): the building block of fused ops that work on
+ * slices (kernels/lm_head_loss.ts). C is written whole, row-major. Not differentiable.
+ *
+ * @example
+ * ```ts
+ * // rows v0… of a (V, C) weight, transposed: (C, n) view of w
+ * const wT = { tensor: w, off: v0 * C, bs: 0, rs: 1, cs: C };
+ * matmulStrided(out, { tensor: x, bs: 0, rs: C, cs: 1 }, wT, rows, n, C);
+ * ```
+ */
+export function matmulStrided(
+  c: Tensor,
+  a: Strided,
+  b: Strided,
+  M: number,
+  N: number,
+  K: number,
+  accumulate = false,
+): void {
+  if (c.size !== M * N) {
+    throw new Error(`matmulStrided: C ${c.label()} does not hold ${M} × ${N} elements`);
+  }
+  matmulInto(c, a, b, 1, M, N, K, accumulate);
+}
+
+/** Runs the chunked matmul: C (nb, M, N) = A · B (or += with `accumulate`), strided A and B. */
 function matmulInto(
   c: Tensor,
   a: Strided,
@@ -127,6 +166,7 @@ function matmulInto(
   M: number,
   N: number,
   K: number,
+  accumulate = false,
 ) {
   const gpu = c.gpu;
   const max = maxChunkElements(gpu);
@@ -163,7 +203,7 @@ function matmulInto(
           const wc = c.window(b0 * M * N + m0 * N + n0, (bn - 1) * M * N + (mn - 1) * N + nn);
           const groupsN = nt ? Math.ceil(nn / (t.wgx * t.tn)) : Math.ceil(nn / 4 / (t.wgx * t.tn));
           gpu.dispatch(
-            nt ? matmulNTKernel(t, k0 > 0) : matmulKernel(t, k0 > 0),
+            nt ? matmulNTKernel(t, accumulate || k0 > 0) : matmulKernel(t, accumulate || k0 > 0),
             [mn, nn, ceil4(kn) / 4, opA.off4, opA.bs4, opA.ld4, opB.off4, opB.bs4, opB.ld4]
               .concat([wc.shift, M * N, N, 1]),
             [opA.window, opB.window, wc.window],

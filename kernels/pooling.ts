@@ -45,7 +45,12 @@ function copyRows(
  *
  * @example
  * ```ts
- * const pooled = gatherLastToken(hidden, [5, 12]); // (B, C)
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * const hidden = tensorFrom(gpu, [1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2]); // (B, T, C)
+ * const pooled = gatherLastToken(hidden, [2, 1]); // (B, C): sequence lengths 2 and 1
+ * console.log(await pooled.readFloat()); // [3, 4, 5, 6]
  * ```
  */
 export function gatherLastToken(x: Tensor, lengths: Int32Array | readonly number[]): Tensor {
@@ -145,7 +150,12 @@ function forBatchChunks(
  *
  * @example
  * ```ts
- * const pooled = maskedMeanPool(hidden, mask); // (B, C)
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * const hidden = tensorFrom(gpu, [1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2]); // (B, T, C)
+ * const pooled = maskedMeanPool(hidden, [1, 1, 1, 0]); // (B, C); the second sequence has 1 token
+ * console.log(await pooled.readFloat()); // [2, 3, 5, 6]
  * ```
  */
 export function maskedMeanPool(x: Tensor, mask: Float32Array | readonly number[]): Tensor {

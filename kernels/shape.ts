@@ -32,8 +32,14 @@ export function resolveShape(op: string, x: Tensor, shape: readonly number[]): n
  *
  * @example
  * ```ts
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * const [B, T, C] = [2, 3, 4];
+ * const x = tensorFrom(gpu, new Float32Array(B * T * C), [B, T, C]);
  * const rows = reshape(x, [B * T, C]); // (B, T, C) → (B·T, C)
  * const back = reshape(rows, [B, -1, C]);
+ * console.log(rows.shape, back.shape); // [6, 4] [2, 3, 4]
  * ```
  */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {

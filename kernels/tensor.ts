@@ -172,7 +172,10 @@ export interface TensorOptions {
  *
  * @example
  * ```ts
+ * import { acquireGpu } from "./gpu.ts";
+ * const gpu = await acquireGpu();
  * const x = tensorFrom(gpu, [1, 2, 3, 4], [2, 2]);
+ * console.log(x.shape, await x.readFloat()); // [2, 2] [1, 2, 3, 4]
  * ```
  */
 export function tensorFrom(

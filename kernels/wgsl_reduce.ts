@@ -11,7 +11,8 @@
  *
  * @example
  * ```ts
- * const kernel = { ..., workgroupSize: [64, 1, 1], prelude: workgroupReduceWgsl(64) };
+ * const prelude = workgroupReduceWgsl(64); // put before a kernel with workgroup size 64
+ * console.log(prelude.includes("fn group_sum2(")); // true
  * ```
  */
 export function workgroupReduceWgsl(size: number): string {

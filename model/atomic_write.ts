@@ -24,7 +24,8 @@ export interface AtomicWriteOptions {
  * @example
  * ```ts
  * import { writeFileAtomic } from "./atomic_write.ts";
- * await writeFileAtomic("out/config.json", JSON.stringify({ n_layer: 2 }));
+ * const out = await Deno.makeTempDir();
+ * await writeFileAtomic(`${out}/config.json`, JSON.stringify({ n_layer: 2 }));
  * ```
  */
 export async function writeFileAtomic(

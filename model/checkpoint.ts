@@ -65,8 +65,13 @@ function listKeys(keys: string[]): string {
  * import { normalizeCheckpointTensors } from "./checkpoint.ts";
  * import { PRESETS } from "./config.ts";
  * import { readSafetensors } from "./safetensors.ts";
- * const raw = await readSafetensors("ckpt/model.safetensors");
- * const params = normalizeCheckpointTensors(raw, PRESETS.gpt2, "ckpt/model.safetensors");
+ * // any folder holding config.json + model.safetensors, e.g. the one-layer one the tests use:
+ * const dir = new URL("../tests/fixtures/gpt2-l1-h8-c16-p24/", import.meta.url).pathname;
+ * import { configFromHF } from "./config.ts";
+ * const config = configFromHF(JSON.parse(await Deno.readTextFile(`${dir}config.json`)), "config.json");
+ * const raw = await readSafetensors(`${dir}model.safetensors`);
+ * const params = normalizeCheckpointTensors(raw, config, "model.safetensors");
+ * console.log(params.size, PRESETS.gpt2.nLayer); // the fixture's tensors under HF names
  * ```
  */
 export function normalizeCheckpointTensors(
@@ -132,8 +137,10 @@ export function normalizeCheckpointTensors(
  * @example
  * ```ts
  * import { loadCheckpointTensors } from "./checkpoint.ts";
- * const { config, tensors } = await loadCheckpointTensors("checkpoints/gpt2");
- * console.log(config.nLayer, tensors.get("wte.weight")?.length);
+ * // any folder holding config.json + model.safetensors, e.g. the one-layer one the tests use:
+ * const dir = new URL("../tests/fixtures/gpt2-l1-h8-c16-p24/", import.meta.url).pathname;
+ * const { config, tensors } = await loadCheckpointTensors(dir);
+ * console.log(config.nLayer, tensors.get("wte.weight")?.length); // 1 804112 (50257 × 16)
  * ```
  */
 export async function loadCheckpointTensors(dir: string): Promise<LoadedCheckpoint> {

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { loadCheckpointTensors, normalizeCheckpointTensors, saveCheckpoint } from "./checkpoint.ts";
 import { PRESETS } from "./config.ts";
+import { parityFixtureDir, testNeeds } from "../tests/fixture.ts";
 
-const FIXTURE = Deno.env.get("GPT2_PARITY_FIXTURE") ??
-  fileURLToPath(new URL("../../shared/fixtures/gpt2-tiny", import.meta.url));
+const FIXTURE = parityFixtureDir();
+const needs = testNeeds(import.meta.url);
 
 // A 1-layer model small enough to spell out: C = 4, V = 6, P = 3.
 const SMALL_CONFIG = { n_layer: 1, n_head: 2, n_embd: 4, n_positions: 3, vocab_size: 6 };
@@ -69,15 +69,19 @@ async function craftCheckpoint(config: Record<string, unknown>, tensors: Entry[]
 const smallTensors = (): [string, number[], Float32Array][] =>
   SMALL_KEYS.map(([name, shape], k) => [name, shape, values(k, shape)]);
 
-Deno.test("loadCheckpointTensors() loads the parity fixture with every parameter", async () => {
-  const { config, tensors } = await loadCheckpointTensors(FIXTURE);
-  assert.deepEqual([config.nLayer, config.nHead, config.nEmbd], [2, 4, 32]);
-  assert.equal(config.nPositions, 64);
-  assert.equal(config.vocabSize, 50257);
-  assert.equal(tensors.size, 4 + 12 * 2);
-  assert.equal(tensors.get("wte.weight")!.length, 50257 * 32);
-  assert.equal(tensors.get("h.1.mlp.c_proj.weight")!.length, 128 * 32);
-});
+Deno.test(
+  "loadCheckpointTensors() loads the parity fixture with every parameter",
+  needs.parityFixture(),
+  async () => {
+    const { config, tensors } = await loadCheckpointTensors(FIXTURE);
+    assert.deepEqual([config.nLayer, config.nHead, config.nEmbd], [2, 4, 32]);
+    assert.equal(config.nPositions, 64);
+    assert.equal(config.vocabSize, 50257);
+    assert.equal(tensors.size, 4 + 12 * 2);
+    assert.equal(tensors.get("wte.weight")!.length, 50257 * 32);
+    assert.equal(tensors.get("h.1.mlp.c_proj.weight")!.length, 128 * 32);
+  },
+);
 
 Deno.test("loadCheckpointTensors() returns the file's values under HF names", async () => {
   const dir = await craftCheckpoint(SMALL_CONFIG, smallTensors());

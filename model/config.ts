@@ -161,8 +161,11 @@ export function validateConfig(config: GPT2Config, source = "config"): void {
  * @example
  * ```ts
  * import { configFromHF } from "./config.ts";
- * const text = await Deno.readTextFile("ckpt/config.json");
- * const config = configFromHF(JSON.parse(text), "ckpt/config.json");
+ * // any folder holding config.json + model.safetensors, e.g. the one-layer one the tests use:
+ * const dir = new URL("../tests/fixtures/gpt2-l1-h8-c16-p24/", import.meta.url).pathname;
+ * const text = await Deno.readTextFile(`${dir}config.json`);
+ * const config = configFromHF(JSON.parse(text), "config.json");
+ * console.log(config.nLayer, config.nHead, config.nEmbd); // 1 8 16
  * ```
  */
 export function configFromHF(json: unknown, fileName: string): GPT2Config {

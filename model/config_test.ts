@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   configFromHF,
   configToHF,
@@ -11,9 +10,10 @@ import {
   PRESETS,
   validateConfig,
 } from "./config.ts";
+import { parityFixtureDir, testNeeds } from "../tests/fixture.ts";
 
-const FIXTURE = Deno.env.get("GPT2_PARITY_FIXTURE") ??
-  fileURLToPath(new URL("../../shared/fixtures/gpt2-tiny", import.meta.url));
+const FIXTURE = parityFixtureDir();
+const needs = testNeeds(import.meta.url);
 
 // The config.json of Hugging Face's `gpt2` repository, as published.
 const HF_GPT2 = {
@@ -72,22 +72,26 @@ Deno.test("configFromHF() reads Hugging Face's gpt2 config.json as the gpt2 pres
   assert.deepEqual(configFromHF(HF_GPT2, "gpt2/config.json"), PRESETS.gpt2);
 });
 
-Deno.test("parameterShapes() lists the fixture's tensors in the file's order and shapes", async () => {
-  const config = configFromHF(
-    JSON.parse(await Deno.readTextFile(join(FIXTURE, "config.json"))),
-    "config.json",
-  );
-  // read the safetensors header by hand: u64 LE length, then JSON
-  const bytes = await Deno.readFile(join(FIXTURE, "model.safetensors"));
-  const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
-  delete header.__metadata__;
-  const fromFile = Object.entries(header).map(([name, e]) => ({
-    name,
-    shape: (e as { shape: number[] }).shape,
-  }));
-  assert.deepEqual(parameterShapes(config), fromFile);
-});
+Deno.test(
+  "parameterShapes() lists the fixture's tensors in the file's order and shapes",
+  needs.parityFixture(),
+  async () => {
+    const config = configFromHF(
+      JSON.parse(await Deno.readTextFile(join(FIXTURE, "config.json"))),
+      "config.json",
+    );
+    // read the safetensors header by hand: u64 LE length, then JSON
+    const bytes = await Deno.readFile(join(FIXTURE, "model.safetensors"));
+    const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+    delete header.__metadata__;
+    const fromFile = Object.entries(header).map(([name, e]) => ({
+      name,
+      shape: (e as { shape: number[] }).shape,
+    }));
+    assert.deepEqual(parameterShapes(config), fromFile);
+  },
+);
 
 Deno.test("parameterShapes() uses Conv1D input × output orientation when C = 8", () => {
   const c = { ...PRESETS.tiny, nEmbd: 8, nHead: 2, nLayer: 1, vocabSize: 10, nPositions: 4 };

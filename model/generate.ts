@@ -5,6 +5,12 @@
  * @module
  */
 import { gatherLastToken } from "../kernels/pooling.ts";
+import {
+  ROW_HEAD_MAX_ROWS,
+  rowHeadMatmul,
+  type TransposedHead,
+  transposeHead,
+} from "../kernels/row_head.ts";
 import type { Tensor } from "../kernels/tensor.ts";
 import type { GPT2, KVCache } from "./gpt2.ts";
 import {
@@ -12,6 +18,7 @@ import {
   type LogitsProcessor,
   type SamplingOptions,
   seededRandom,
+  streamSeed,
 } from "./sampling.ts";
 import { EOS_ID } from "./tokenizer.ts";
 
@@ -21,6 +28,13 @@ export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
   /** Seed of the sampling RNG (same seed ⇒ same text). */
   seed?: number;
+  /**
+   * Random stream id of each sequence (default: its index in the batch). Each sequence draws
+   * from its own stream, seeded by (seed, stream id), so a sequence's sample does not depend on
+   * what else is in the batch: give a prompt the same id alone and in a batch and it gets the
+   * same tokens. For several samples per prompt use `sampleStream(promptIndex, sampleIndex)`.
+   */
+  streams?: readonly number[];
   /** Tokens that end a sequence (kept in the output); default `[50256]`. */
   stopTokens?: number[];
   /** Run through these, in order, on each sequence's logits before choosing. */
@@ -62,9 +76,17 @@ function leftPad(seqs: number[][]) {
  *
  * @example
  * ```ts
+ * import { loadModel } from "./load.ts";
+ * import { decode, encode } from "./tokenizer.ts";
+ * const model = await loadModel("tiny"); // random weights: the words are random too
  * const { tokens } = await generate(model, [encode("Shall I compare thee")], {
- *   maxNewTokens: 20, temperature: 0.8, topP: 0.9, seed: 1 });
+ *   maxNewTokens: 4,
+ *   temperature: 0.8,
+ *   topP: 0.9,
+ *   seed: 1,
+ * });
  * console.log(decode(tokens[0]));
+ * model.dispose();
  * ```
  */
 export async function generate(
@@ -83,71 +105,106 @@ export async function generate(
   });
   const gpu = model.gpu;
   const stop = new Set(options.stopTokens ?? [EOS_ID]);
-  const random = seededRandom(options.seed ?? 0);
+  const streams = options.streams ?? prompts.map((_, b) => b);
+  if (streams.length !== prompts.length) {
+    throw new Error(`generate: ${streams.length} streams for ${prompts.length} prompts`);
+  }
+  const randoms = streams.map((id, b) => {
+    if (!Number.isSafeInteger(id) || id < 0) {
+      throw new Error(`generate: stream ${b} is ${id}, not a non-negative integer`);
+    }
+    return seededRandom(streamSeed(options.seed ?? 0, id));
+  });
   const useCache = options.useCache ?? true;
   const seqs = prompts.map((p) => [...p]);
   const out: number[][] = prompts.map(() => []);
   const reasons: GenerateResult["finishReasons"] = prompts.map(() => "length");
   const done = prompts.map(() => false);
   let cache: KVCache | undefined;
-  for (let step = 0; step < options.maxNewTokens && done.some((d) => !d); step++) {
-    const logits = await gpu.scopeAsync(async () => {
-      let hidden: Tensor;
-      if (useCache && cache) {
-        const B = seqs.length;
-        const ids = Int32Array.from(seqs, (s) => s[s.length - 1]);
-        const positions = Int32Array.from(seqs, (s) => s.length - 1);
-        const r = gpu.noGrad(() =>
-          model.forward(
-            { ids, batch: B, seqLen: 1, positions, mask: new Float32Array(B).fill(1) },
-            {
-              cache,
-              useCache: true,
-            },
-          )
-        );
-        hidden = r.hidden;
-        releaseCache(cache);
-        cache = r.cache;
-      } else {
-        const { ids, mask, positions, T, B } = leftPad(seqs);
-        const r = gpu.noGrad(() =>
-          model.forward({ ids, batch: B, seqLen: T, mask, positions }, { useCache })
-        );
-        hidden = r.hidden;
-        cache = r.cache;
-      }
-      if (cache) { for (const l of cache.layers) gpu.keep(l.k), gpu.keep(l.v); }
-      const B = seqs.length;
-      const T = hidden.shape[1];
-      const last = gpu.noGrad(() => model.logits(gatherLastToken(hidden, new Array(B).fill(T))));
-      return await last.readFloat();
-    });
-    const V = model.config.vocabSize;
-    seqs.forEach((s, b) => {
-      if (done[b]) {
-        s.push(EOS_ID);
-        return;
-      }
-      const row = logits.slice(b * V, (b + 1) * V);
-      for (const p of options.processors ?? []) {
-        p(row, { tokens: s, generated: out[b], batchIndex: b });
-      }
-      const next = chooseToken(row, options, random);
-      s.push(next);
-      out[b].push(next);
-      if (stop.has(next)) [done[b], reasons[b]] = [true, "stop"];
-      else if (options.stopWhen?.(out[b], b)) [done[b], reasons[b]] = [true, "stop"];
-      else if (s.length >= model.config.nPositions) [done[b], reasons[b]] = [true, "context"];
-    });
-    if (seqs.some((s) => s.length >= model.config.nPositions)) {
-      seqs.forEach((_, b) => {
-        if (!done[b]) [done[b], reasons[b]] = [true, "context"];
+  // The head's weight transposed once for the whole generation (a decoding step's few rows
+  // stream it as a matrix-vector product, kernels/row_head.ts); larger batches use the matmul.
+  const head = prompts.length <= 4 * ROW_HEAD_MAX_ROWS && model.config.nEmbd % 4 === 0
+    ? transposeHead(model.param("wte.weight"))
+    : null;
+  try {
+    for (let step = 0; step < options.maxNewTokens && done.some((d) => !d); step++) {
+      const next = await nextLogits(model, seqs, cache, useCache, head);
+      cache = next.cache;
+      const logits = next.logits;
+      const V = model.config.vocabSize;
+      const t0 = performance.now();
+      seqs.forEach((s, b) => {
+        if (done[b]) {
+          s.push(EOS_ID);
+          return;
+        }
+        const row = logits.slice(b * V, (b + 1) * V);
+        for (const p of options.processors ?? []) {
+          p(row, { tokens: s, generated: out[b], batchIndex: b });
+        }
+        const id = chooseToken(row, options, randoms[b]);
+        s.push(id);
+        out[b].push(id);
+        if (stop.has(id)) [done[b], reasons[b]] = [true, "stop"];
+        else if (options.stopWhen?.(out[b], b)) [done[b], reasons[b]] = [true, "stop"];
+        else if (s.length >= model.config.nPositions) [done[b], reasons[b]] = [true, "context"];
       });
+      gpu.profiler?.addHost("sampling and processors", performance.now() - t0);
+      if (seqs.some((s) => s.length >= model.config.nPositions)) {
+        seqs.forEach((_, b) => {
+          if (!done[b]) [done[b], reasons[b]] = [true, "context"];
+        });
+      }
     }
+  } finally {
+    head?.dispose();
+    if (cache) releaseCache(cache);
   }
-  if (cache) releaseCache(cache);
   return { tokens: out, finishReasons: reasons };
+}
+
+/**
+ * One forward pass (the whole left-padded batch on the first step or without a cache, else the
+ * last token of each sequence against the cache) and the next-token logits of every sequence,
+ * read back. Returns the new cache; the old one is released.
+ */
+async function nextLogits(
+  model: GPT2,
+  seqs: number[][],
+  previous: KVCache | undefined,
+  useCache: boolean,
+  head: TransposedHead | null,
+): Promise<{ logits: Float32Array; cache: KVCache | undefined }> {
+  const gpu = model.gpu;
+  const B = seqs.length;
+  let cache = previous;
+  const logits = await gpu.scopeAsync(async () => {
+    let hidden: Tensor;
+    if (useCache && cache) {
+      const ids = Int32Array.from(seqs, (s) => s[s.length - 1]);
+      const positions = Int32Array.from(seqs, (s) => s.length - 1);
+      const mask = new Float32Array(B).fill(1);
+      const r = gpu.noGrad(() =>
+        model.forward({ ids, batch: B, seqLen: 1, positions, mask }, { cache, useCache: true })
+      );
+      hidden = r.hidden;
+      releaseCache(cache);
+      cache = r.cache;
+    } else {
+      const { ids, mask, positions, T } = leftPad(seqs);
+      const r = gpu.noGrad(() =>
+        model.forward({ ids, batch: B, seqLen: T, mask, positions }, { useCache })
+      );
+      hidden = r.hidden;
+      cache = r.cache;
+    }
+    if (cache) { for (const l of cache.layers) gpu.keep(l.k), gpu.keep(l.v); }
+    const T = hidden.shape[1];
+    const last = gatherLastToken(hidden, new Array(B).fill(T)); // (B, C)
+    const out = gpu.noGrad(() => head ? rowHeadMatmul(last, head) : model.logits(last));
+    return await out.readFloat();
+  });
+  return { logits, cache };
 }
 
 function releaseCache(cache: KVCache): void {

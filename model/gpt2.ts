@@ -86,9 +86,17 @@ export interface ForwardResult {
  *
  * @example
  * ```ts
- * const model = GPT2.fromTensors(gpu, config, tensors);
+ * import { acquireGpu } from "../kernels/gpu.ts";
+ * import { PRESETS } from "./config.ts";
+ * import { initParameters } from "./init.ts";
+ * const gpu = await acquireGpu();
+ * const config = PRESETS.tiny;
+ * const model = GPT2.fromTensors(gpu, config, initParameters(config, 0));
+ * const ids = Int32Array.of(464, 3290);
  * const { hidden } = model.forward({ ids, batch: 1, seqLen: ids.length });
  * const logits = model.logits(hidden);
+ * console.log(logits.shape); // [1, 2, 50257]
+ * model.dispose();
  * ```
  */
 export class GPT2 {

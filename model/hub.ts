@@ -10,9 +10,18 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { type GPT2Config, PRESETS } from "./config.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
+import {
+  type EnvReader,
+  findInHfCache,
+  hfEndpoint,
+  hfHeaders,
+  hfHubCacheDir,
+  hfOffline,
+} from "./hf_cache.ts";
 
 /** Names that can be downloaded from the Hub (repositories of the same name there). */
 export const DOWNLOADABLE_MODELS = ["gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl"] as const;
@@ -24,7 +33,7 @@ export type DownloadableModel = typeof DOWNLOADABLE_MODELS[number];
 export const CHECKPOINT_FILES = ["config.json", "model.safetensors"] as const;
 
 /** A `fetch`-compatible function (tests pass a fake or point at a local server). */
-export type FetchLike = (url: string) => Promise<Response>;
+export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
 
 /** Progress of one download, reported as bytes arrive. */
 export interface DownloadProgress {
@@ -49,18 +58,24 @@ export interface DownloadOptions {
   progress?: boolean | ((p: DownloadProgress) => void);
   /** Name shown in progress reports (default: the destination's file name). */
   label?: string;
+  /** Request headers (e.g. `Authorization` for a gated model). */
+  headers?: Record<string, string>;
+  /** Lower-case hex SHA-256 the body must have; a mismatch leaves `dest` untouched. */
+  sha256?: string;
 }
 
 /** Options for {@linkcode resolveModelDir}. */
 export interface ResolveOptions extends DownloadOptions {
   /** Root of the cache (the model goes in `<cacheDir>/<name>`); default from the environment. */
   cacheDir?: string;
-  /** Reads environment variables (default `Deno.env.get`). */
-  env?: (name: string) => string | undefined;
-  /** Hub address (default `https://huggingface.co`). */
+  /** Reads environment variables (default `Deno.env.get`): `GPT2_CACHE_DIR`, `HOME` and `HF_*`. */
+  env?: EnvReader;
+  /** Hub address (default `$HF_ENDPOINT`, else `https://huggingface.co`). */
   baseUrl?: string;
-  /** Whether a missing cached model may be downloaded (default true). */
+  /** Whether a missing cached model may be downloaded (default true unless `HF_HUB_OFFLINE=1`). */
   download?: boolean;
+  /** Branch, tag or commit of the hub repository (default `main`). */
+  revision?: string;
 }
 
 /** Where a model name or path leads. */
@@ -91,7 +106,7 @@ export function modelCacheDir(
 }
 
 /**
- * Download addresses of a named model's two files.
+ * Download addresses of a named model's two files at `revision` (default `main`).
  *
  * @example
  * ```ts
@@ -103,8 +118,9 @@ export function modelCacheDir(
 export function modelUrls(
   name: string,
   baseUrl = "https://huggingface.co",
+  revision = "main",
 ): Record<typeof CHECKPOINT_FILES[number], string> {
-  const base = `${baseUrl.replace(/\/+$/, "")}/${name}/resolve/main/`;
+  const base = `${baseUrl.replace(/\/+$/, "")}/${name}/resolve/${encodeURIComponent(revision)}/`;
   return { "config.json": base + "config.json", "model.safetensors": base + "model.safetensors" };
 }
 
@@ -151,16 +167,30 @@ function progressReporter(option: DownloadOptions["progress"]) {
   };
 }
 
+/** An error's message followed by its causes' (`fetch failed: dns error: …`). */
+function causeChain(error: unknown): string {
+  const parts: string[] = [];
+  for (let e = error, i = 0; e !== undefined && i < 5; i++) {
+    parts.push(e instanceof Error ? e.message : String(e));
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return parts.join(": ");
+}
+
 /**
  * Downloads `url` to `dest` atomically (temporary file, then rename), checking the byte count
- * against Content-Length; returns the number of bytes written. Throws on an HTTP error status or
- * a short body, leaving `dest` untouched and no temporary file.
+ * against Content-Length and, when `options.sha256` is given, the body's SHA-256; returns the
+ * number of bytes written. Throws on an HTTP error status, a short body or a checksum mismatch,
+ * leaving `dest` untouched and no temporary file.
  *
  * @example
  * ```ts
  * import { downloadFile } from "./hub.ts";
- * const url = "https://huggingface.co/gpt2/resolve/main/config.json";
- * await downloadFile(url, "/tmp/config.json", { progress: false });
+ * // (a local server here; for the hub: https://huggingface.co/gpt2/resolve/main/config.json)
+ * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => new Response("{}"));
+ * const url = `http://127.0.0.1:${server.addr.port}/config.json`;
+ * console.log(await downloadFile(url, await Deno.makeTempFile(), { progress: false })); // 2 bytes
+ * await server.shutdown();
  * ```
  */
 export async function downloadFile(
@@ -169,7 +199,12 @@ export async function downloadFile(
   options: DownloadOptions = {},
 ): Promise<number> {
   const start = Date.now();
-  const res = await (options.fetch ?? fetch)(url);
+  let res: Response;
+  try {
+    res = await (options.fetch ?? fetch)(url, { headers: options.headers });
+  } catch (e) {
+    throw new Error(`GET ${url}: ${causeChain(e)}`, { cause: e });
+  }
   if (!res.ok || !res.body) {
     await res.body?.cancel();
     throw new Error(`GET ${url}: HTTP ${res.status} ${res.statusText}`.trimEnd());
@@ -181,14 +216,20 @@ export async function downloadFile(
   const file = options.label ?? dest.split(/[\\/]/).at(-1) ?? dest;
   const reporter = progressReporter(options.progress);
   let received = 0;
+  const hash = options.sha256 === undefined ? undefined : createHash("sha256");
   async function* chunks(): AsyncGenerator<Uint8Array> {
     for await (const chunk of body) {
       received += chunk.length;
+      hash?.update(chunk);
       reporter.update({ file, received, total, elapsedMs: Date.now() - start });
       yield chunk;
     }
     if (total !== undefined && received !== total) {
       throw new Error(`GET ${url}: received ${received} bytes, expected ${total} (Content-Length)`);
+    }
+    const digest = hash?.digest("hex");
+    if (digest !== undefined && digest !== options.sha256) {
+      throw new Error(`GET ${url}: SHA-256 ${digest}, expected ${options.sha256}`);
     }
   }
   try {
@@ -218,35 +259,41 @@ async function isDirectory(path: string): Promise<boolean> {
 }
 
 function manualInstructions(name: string, dir: string, urls: Record<string, string>): string {
-  const lines = CHECKPOINT_FILES.map((f) => `  ${f.padEnd(18)} from ${urls[f]}`);
-  return `Download these two files and put them in ${dir}:\n${lines.join("\n")}\n` +
-    `(or pass the path of a directory holding them instead of "${name}")`;
+  return `Put config.json and model.safetensors in ${dir} (from ${urls["config.json"]} and ` +
+    `${urls["model.safetensors"]}), or pass the folder holding them instead of "${name}".`;
 }
 
 /**
  * Resolves a model name or a checkpoint directory:
  * - a path to a directory holding `config.json` → that directory (it wins over a name);
  * - `gpt2`, `gpt2-medium`, `gpt2-large`, `gpt2-xl` → the cache directory of
- *   {@linkcode modelCacheDir}, downloading from `<baseUrl>/<name>/resolve/main/` whichever of
- *   the two files is missing (unless `download: false`); on failure the error says which two
- *   files to put in which directory, and their URLs;
+ *   {@linkcode modelCacheDir} when it holds both files; else a snapshot in the Hugging Face hub
+ *   cache (read-only, see `hf_cache.ts`); else the cache directory after downloading from
+ *   `<$HF_ENDPOINT or baseUrl>/<name>/resolve/<revision>/` (with `HF_TOKEN` when set) whichever
+ *   of the two files is missing, unless `download: false` or `HF_HUB_OFFLINE=1`; on failure the
+ *   error says where it looked, which two files to put in which directory, and their URLs;
  * - `tiny` → `{ kind: "random", name: "tiny", config }`: it has no weights anywhere (it starts
  *   from random initialization).
  *
  * @example
  * ```ts
  * import { resolveModelDir } from "./hub.ts";
- * const model = await resolveModelDir("gpt2");
- * if (model.kind === "checkpoint") console.log(model.dir);
+ * const model = await resolveModelDir("tiny"); // { kind: "random", … }: no weights anywhere
+ * if (model.kind === "checkpoint") console.log(model.dir); // for "gpt2": its folder, downloaded once
  * ```
  */
 export async function resolveModelDir(
   nameOrPath: string,
   options: ResolveOptions = {},
 ): Promise<ResolvedModel> {
-  if (await isFile(join(nameOrPath, "config.json"))) {
-    return { kind: "checkpoint", dir: nameOrPath, downloaded: false };
+  const pinned = options.revision !== undefined && options.revision !== "main";
+  const local = await isFile(join(nameOrPath, "config.json"));
+  if (pinned && (local || nameOrPath === "tiny")) {
+    throw new Error(
+      `a revision (${options.revision}) applies to a hub model name, not to "${nameOrPath}"`,
+    );
   }
+  if (local) return { kind: "checkpoint", dir: nameOrPath, downloaded: false };
   if (nameOrPath === "tiny") return { kind: "random", name: "tiny", config: PRESETS.tiny };
   const name = nameOrPath as DownloadableModel;
   if (!DOWNLOADABLE_MODELS.includes(name)) {
@@ -258,25 +305,39 @@ export async function resolveModelDir(
         `${DOWNLOADABLE_MODELS.join(", ")} (downloaded), or tiny (random initialization)`,
     );
   }
-  const dir = options.cacheDir ? join(options.cacheDir, name) : modelCacheDir(name, options.env);
-  const urls = modelUrls(name, options.baseUrl);
+  const env = options.env ?? ((k: string) => Deno.env.get(k));
+  const revision = options.revision ?? "main";
+  const cacheName = revision === "main" ? name : `${name}@${revision.replaceAll("/", "_")}`;
+  const dir = options.cacheDir ? join(options.cacheDir, cacheName) : modelCacheDir(cacheName, env);
+  const urls = modelUrls(name, options.baseUrl ?? hfEndpoint(env), revision);
   const missing: (typeof CHECKPOINT_FILES[number])[] = [];
   for (const f of CHECKPOINT_FILES) if (!(await isFile(join(dir, f)))) missing.push(f);
   if (missing.length === 0) return { kind: "checkpoint", dir, downloaded: false };
-  if (options.download === false) {
+  const hf = await findInHfCache(name, CHECKPOINT_FILES, { revision, env });
+  if (hf.dir !== null) return { kind: "checkpoint", dir: hf.dir, downloaded: false };
+  const tried = `Looked in ${dir} and in the Hugging Face cache (${
+    hf.tried.length ? hf.tried.join(", ") : `none: ${hfHubCacheDir(env) ?? "HOME is not set"}`
+  })`;
+  const offline = hfOffline(env);
+  if (options.download === false || offline) {
+    const why = offline ? "HF_HUB_OFFLINE is set" : "downloading is off";
     throw new Error(
-      `${name} is not in the cache (missing ${missing.join(", ")}) and downloading is off. ` +
-        manualInstructions(name, dir, urls),
+      `${name} was not found and ${why}. ${tried}. ${manualInstructions(name, dir, urls)}`,
     );
   }
   try {
     await Deno.mkdir(dir, { recursive: true });
     for (const f of missing) {
-      await downloadFile(urls[f], join(dir, f), { ...options, label: `${name}/${f}` });
+      await downloadFile(urls[f], join(dir, f), {
+        ...options,
+        headers: { ...hfHeaders(env), ...options.headers },
+        label: `${name}/${f}`,
+      });
     }
   } catch (e) {
     throw new Error(
-      `Could not download ${name}: ${(e as Error).message}\n${manualInstructions(name, dir, urls)}`,
+      `Could not download ${name}: ${(e as Error).message}. ${tried}. ` +
+        manualInstructions(name, dir, urls),
       { cause: e },
     );
   }

@@ -82,7 +82,7 @@ Deno.test("resolveModelDir() downloads both files from a local server once, then
     const updates: DownloadProgress[] = [];
     const opts = {
       baseUrl,
-      env: (k: string) => ({ GPT2_CACHE_DIR: cache })[k],
+      env: (k: string) => ({ GPT2_CACHE_DIR: cache, HF_HUB_CACHE: join(cache, "hf") })[k],
       progress: (p: DownloadProgress) => updates.push(p),
     };
     const got = await resolveModelDir("gpt2-medium", opts);
@@ -104,31 +104,36 @@ Deno.test("resolveModelDir() downloads both files from a local server once, then
   }
 });
 
-Deno.test("resolveModelDir() says which files to put where when the network fails", async () => {
+Deno.test("resolveModelDir() says where it looked and which files to put where when the network fails", async () => {
   const cache = await Deno.makeTempDir();
   const failing = (): Promise<Response> =>
     Promise.reject(new TypeError("error sending request: dns error"));
-  const err = await resolveModelDir("gpt2", { cacheDir: cache, fetch: failing, progress: false })
+  const env = (k: string) => ({ HF_HUB_CACHE: join(cache, "hf") })[k];
+  const err = await resolveModelDir("gpt2", {
+    cacheDir: cache,
+    env,
+    fetch: failing,
+    progress: false,
+  })
     .then(() => assert.fail("no error"), (e: Error) => e);
   const dir = join(cache, "gpt2");
-  assert.match(err.message, /^Could not download gpt2: error sending request: dns error/);
-  assert.ok(err.message.includes(`put them in ${dir}:`), err.message);
-  assert.ok(
-    err.message.includes(
-      "config.json        from https://huggingface.co/gpt2/resolve/main/config.json",
-    ),
+  assert.match(
+    err.message,
+    /^Could not download gpt2: GET https:\/\/huggingface\.co\/gpt2\/resolve\/main\/config\.json: error sending request: dns error\./,
   );
-  assert.ok(
-    err.message.includes(
-      "model.safetensors  from https://huggingface.co/gpt2/resolve/main/model.safetensors",
-    ),
-  );
+  assert.ok(err.message.includes(`Looked in ${dir} and in the Hugging Face cache (`), err.message);
+  assert.ok(err.message.includes(join(cache, "hf", "models--gpt2", "refs", "main")), err.message);
+  assert.ok(err.message.includes(`Put config.json and model.safetensors in ${dir} (from `));
+  assert.ok(err.message.includes("https://huggingface.co/gpt2/resolve/main/config.json and "));
+  assert.ok(err.message.includes("https://huggingface.co/gpt2/resolve/main/model.safetensors)"));
   assert.deepEqual(listTree(cache), []);
-  const offline = resolveModelDir("gpt2", { cacheDir: cache, fetch: noFetch, download: false });
-  await assert.rejects(
-    offline,
-    /missing config\.json, model\.safetensors\) and downloading is off/,
-  );
+  const offline = resolveModelDir("gpt2", {
+    cacheDir: cache,
+    env,
+    fetch: noFetch,
+    download: false,
+  });
+  await assert.rejects(offline, /gpt2 was not found and downloading is off\. Looked in /);
   await Deno.remove(cache, { recursive: true });
 });
 

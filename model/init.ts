@@ -25,7 +25,9 @@ export function normalStream(seed: number): () => number {
  *
  * @example
  * ```ts
+ * import { PRESETS } from "./config.ts";
  * const tensors = initParameters(PRESETS.tiny, 0);
+ * console.log(tensors.get("wte.weight")!.length); // 50257 × 128
  * ```
  */
 export function initParameters(config: GPT2Config, seed: number): Map<string, Float32Array> {

@@ -6,11 +6,11 @@
  */
 import type { Tensor } from "../kernels/tensor.ts";
 import { reshape } from "../kernels/shape.ts";
-import { crossEntropy } from "../kernels/cross_entropy.ts";
+import { lmHeadCrossEntropy } from "../kernels/lm_head_loss.ts";
 import type { ForwardOptions, GPT2, ModelInput } from "./gpt2.ts";
 
 /** Target id that {@link crossEntropy} ignores. */
-export const IGNORE_INDEX = -100;
+export const IGNORE_INDEX: number = -100;
 
 /**
  * Next-token targets for a batch: `ids[b, t+1]` where positions t and t+1 are real, else
@@ -50,7 +50,13 @@ export function countTargets(targets: Int32Array): number {
  *
  * @example
  * ```ts
- * const { loss } = lmLoss(model, { ids, batch: 2, seqLen: 16, mask });
+ * import { loadModel } from "./load.ts";
+ * import { encode, padBatch } from "./tokenizer.ts";
+ * const model = await loadModel("tiny");
+ * const { ids, mask, batch, seqLen } = padBatch([encode("Shall I compare thee"), encode("to")]);
+ * const { loss } = lmLoss(model, { ids, batch, seqLen, mask });
+ * console.log(await loss.item()); // ≈ ln 50257 ≈ 10.8 for random weights
+ * model.dispose();
  * ```
  */
 export function lmLoss(
@@ -59,7 +65,6 @@ export function lmLoss(
   options: ForwardOptions & { labelSmoothing?: number } = {},
 ): { loss: Tensor; count: number; hidden: Tensor } {
   const { hidden } = model.forward(input, options);
-  const logits = model.logits(hidden);
   const targets = shiftTargets(input.ids, input.batch, input.seqLen, input.mask);
   const count = countTargets(targets);
   if (count === 0) {
@@ -67,8 +72,9 @@ export function lmLoss(
       `lmLoss: no position has a real next token (batch ${input.batch} × ${input.seqLen})`,
     );
   }
-  const V = model.config.vocabSize;
-  const loss = crossEntropy(reshape(logits, [input.batch * input.seqLen, V]), targets, {
+  // The tied head fused with the loss: the (B·T, V) logits are never held whole.
+  const rows = reshape(hidden, [input.batch * input.seqLen, model.config.nEmbd]);
+  const loss = lmHeadCrossEntropy(rows, model.param("wte.weight"), targets, {
     ignoreIndex: IGNORE_INDEX,
     labelSmoothing: options.labelSmoothing ?? 0,
   });

@@ -28,7 +28,9 @@ export interface LoadModelOptions extends ResolveOptions {
  *
  * @example
  * ```ts
- * const model = await loadModel("../shared/fixtures/gpt2-tiny");
+ * const model = await loadModel("tiny"); // or "gpt2", or a folder holding an HF checkpoint
+ * console.log(model.config.nLayer); // 2
+ * model.dispose();
  * ```
  */
 export async function loadModel(nameOrPath: string, options: LoadModelOptions = {}): Promise<GPT2> {

@@ -197,8 +197,11 @@ function toFloat32(bytes: Uint8Array, dtype: FloatDtype): Float32Array {
  * @example
  * ```ts
  * import { decodeSafetensors } from "./safetensors.ts";
- * const tensors = decodeSafetensors(await Deno.readFile("m.safetensors"), "m.safetensors");
- * console.log(tensors.get("wte.weight")?.shape);
+ * // any folder holding config.json + model.safetensors, e.g. the one-layer one the tests use:
+ * const dir = new URL("../tests/fixtures/gpt2-l1-h8-c16-p24/", import.meta.url).pathname;
+ * const bytes = await Deno.readFile(`${dir}model.safetensors`);
+ * const tensors = decodeSafetensors(bytes, "model.safetensors");
+ * console.log(tensors.get("wte.weight")?.shape); // [50257, 16]
  * ```
  */
 export function decodeSafetensors(
@@ -231,7 +234,9 @@ async function readExactly(file: Deno.FsFile, buf: Uint8Array, path: string): Pr
  * @example
  * ```ts
  * import { readSafetensors } from "./safetensors.ts";
- * const tensors = await readSafetensors("ckpt/model.safetensors");
+ * // any folder holding config.json + model.safetensors, e.g. the one-layer one the tests use:
+ * const dir = new URL("../tests/fixtures/gpt2-l1-h8-c16-p24/", import.meta.url).pathname;
+ * const tensors = await readSafetensors(`${dir}model.safetensors`);
  * for (const [name, t] of tensors) console.log(name, t.dtype, t.shape);
  * ```
  */

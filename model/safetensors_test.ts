@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   decodeSafetensors,
   encodeSafetensors,
@@ -8,9 +7,10 @@ import {
   writeSafetensors,
 } from "./safetensors.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
+import { parityFixtureDir, testNeeds } from "../tests/fixture.ts";
 
-const FIXTURE = Deno.env.get("GPT2_PARITY_FIXTURE") ??
-  fileURLToPath(new URL("../../shared/fixtures/gpt2-tiny", import.meta.url));
+const FIXTURE = parityFixtureDir();
+const needs = testNeeds(import.meta.url);
 
 /** Builds a safetensors file by hand: u64 LE length, the header text as given, then `data`. */
 function craft(header: unknown, data: Uint8Array, headerText?: string): Uint8Array {
@@ -158,23 +158,27 @@ Deno.test("readSafetensors() validates a truncated file on disk before returning
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("readSafetensors() reads the parity fixture with the shapes its config implies", async () => {
-  const config = JSON.parse(await Deno.readTextFile(join(FIXTURE, "config.json")));
-  const path = join(FIXTURE, "model.safetensors");
-  const t = await readSafetensors(path);
-  const C = config.n_embd;
-  assert.equal(t.size, 4 + 12 * config.n_layer);
-  assert.deepEqual(t.get("wte.weight")!.shape, [config.vocab_size, C]);
-  assert.deepEqual(t.get("h.0.mlp.c_fc.weight")!.shape, [C, 4 * C]);
-  // the fixture draws wte ~ N(0, 0.3²) and ln_f.weight ~ 1 + N(0, 0.1²)
-  const wte = t.get("wte.weight")!.data;
-  const std = Math.sqrt(wte.reduce((s, v) => s + v * v, 0) / wte.length);
-  assert.ok(Math.abs(std - 0.3) < 0.01, `wte std ${std}`);
-  const lnf = t.get("ln_f.weight")!.data;
-  assert.ok(Math.abs(lnf.reduce((s, v) => s + v, 0) / lnf.length - 1) < 0.1);
-  const fromBytes = decodeSafetensors(await Deno.readFile(path), path);
-  assert.deepEqual(fromBytes, t);
-});
+Deno.test(
+  "readSafetensors() reads the parity fixture with the shapes its config implies",
+  needs.parityFixture(),
+  async () => {
+    const config = JSON.parse(await Deno.readTextFile(join(FIXTURE, "config.json")));
+    const path = join(FIXTURE, "model.safetensors");
+    const t = await readSafetensors(path);
+    const C = config.n_embd;
+    assert.equal(t.size, 4 + 12 * config.n_layer);
+    assert.deepEqual(t.get("wte.weight")!.shape, [config.vocab_size, C]);
+    assert.deepEqual(t.get("h.0.mlp.c_fc.weight")!.shape, [C, 4 * C]);
+    // the fixture draws wte ~ N(0, 0.3²) and ln_f.weight ~ 1 + N(0, 0.1²)
+    const wte = t.get("wte.weight")!.data;
+    const std = Math.sqrt(wte.reduce((s, v) => s + v * v, 0) / wte.length);
+    assert.ok(Math.abs(std - 0.3) < 0.01, `wte std ${std}`);
+    const lnf = t.get("ln_f.weight")!.data;
+    assert.ok(Math.abs(lnf.reduce((s, v) => s + v, 0) / lnf.length - 1) < 0.1);
+    const fromBytes = decodeSafetensors(await Deno.readFile(path), path);
+    assert.deepEqual(fromBytes, t);
+  },
+);
 
 Deno.test("writeSafetensors() round-trips values, shapes and metadata with an 8-aligned header", async () => {
   const dir = await Deno.makeTempDir();

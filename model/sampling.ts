@@ -30,6 +30,49 @@ export interface SamplingOptions {
   topP?: number;
 }
 
+/**
+ * The seed of one sequence's random stream: a hash of the run's seed and the stream id, so that
+ * each sequence draws its own numbers whatever else is in the batch.
+ *
+ * @example
+ * ```ts
+ * const random = seededRandom(streamSeed(11711, 3)); // sequence with stream id 3
+ * ```
+ */
+export function streamSeed(seed: number, stream: number): number {
+  let h = Math.imul((seed >>> 0) ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ (stream >>> 0), 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16) ^ Math.floor(stream / 4294967296), 0x27d4eb2f);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+/** Most samples per prompt that {@link sampleStream} can number apart. */
+export const MAX_SAMPLES_PER_PROMPT = 1 << 16;
+
+/**
+ * The stream id of sample `sampleIndex` of prompt `promptIndex`: pass one per sequence as
+ * `generate()`'s `streams` so that a prompt's k-th sample is the same alone or in any batch.
+ *
+ * @example
+ * ```ts
+ * // 3 samples of each of 2 prompts, batched together:
+ * const streams = [0, 1].flatMap((p) => [0, 1, 2].map((s) => sampleStream(p, s)));
+ * ```
+ */
+export function sampleStream(promptIndex: number, sampleIndex: number): number {
+  if (!Number.isInteger(promptIndex) || promptIndex < 0) {
+    throw new Error(
+      `sampleStream: prompt index must be a non-negative integer, got ${promptIndex}`,
+    );
+  }
+  if (!Number.isInteger(sampleIndex) || sampleIndex < 0 || sampleIndex >= MAX_SAMPLES_PER_PROMPT) {
+    throw new Error(
+      `sampleStream: sample index must be an integer in [0, ${MAX_SAMPLES_PER_PROMPT}), got ${sampleIndex}`,
+    );
+  }
+  return promptIndex * MAX_SAMPLES_PER_PROMPT + sampleIndex;
+}
+
 /** A seeded uniform [0, 1) generator (mulberry32). */
 export function seededRandom(seed: number): () => number {
   let s = seed >>> 0;
@@ -78,45 +121,16 @@ function kthLargest(values: Float64Array, k: number): number {
 /**
  * The candidates left after temperature, top-k and top-p (HF's order), in id order, with their
  * renormalised probabilities. Linear time: top-k keeps the logits ≥ the k-th largest, top-p keeps
- * the probabilities ≥ the largest threshold whose kept mass still reaches p (found by bisection),
+ * the probabilities ≥ the largest threshold whose kept mass still reaches p (found from a
+ * histogram of the probabilities, see {@link nucleusThreshold}),
  * so tokens tied at a boundary are kept together.
  */
 export function nucleus(
   logits: Float32Array,
-  { temperature = 1, topK = 0, topP = 1 }: SamplingOptions,
+  options: SamplingOptions,
 ): { ids: Int32Array; probs: Float64Array } {
-  if (!(temperature > 0)) throw new Error(`sampling: temperature must be > 0, got ${temperature}`);
-  if (!(topP > 0 && topP <= 1)) throw new Error(`sampling: topP must be in (0, 1], got ${topP}`);
-  if (!Number.isInteger(topK) || topK < 0) {
-    throw new Error(`sampling: topK must be a non-negative integer, got ${topK}`);
-  }
-  const n = logits.length;
-  const x = Float64Array.from(logits);
-  const floor = topK > 0 && topK < n ? kthLargest(x, topK) : -Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) if (x[i] > max) max = x[i];
-  const p = new Float64Array(n);
-  let total = 0;
-  for (let i = 0; i < n; i++) {
-    if (x[i] >= floor && x[i] > -Infinity) total += p[i] = Math.exp((x[i] - max) / temperature);
-  }
-  let threshold = 0;
-  if (topP < 1) {
-    // Largest threshold t (in units of total) with Σ_{p ≥ t} p ≥ topP · total.
-    let lo = 0;
-    let hi = 1; // max p is exp(0) = 1
-    const mass = (t: number) => {
-      let m = 0;
-      for (let i = 0; i < n; i++) if (p[i] >= t) m += p[i];
-      return m;
-    };
-    for (let iter = 0; iter < 60 && hi - lo > 1e-15; iter++) {
-      const mid = (lo + hi) / 2;
-      if (mass(mid) >= topP * total) lo = mid;
-      else hi = mid;
-    }
-    threshold = lo;
-  }
+  const { p, threshold } = filterWeights(logits, options);
+  const n = p.length;
   let count = 0;
   for (let i = 0; i < n; i++) if (p[i] > 0 && p[i] >= threshold) count++;
   const ids = new Int32Array(count);
@@ -132,6 +146,77 @@ export function nucleus(
   }
   for (let i = 0; i < count; i++) probs[i] /= kept;
   return { ids, probs };
+}
+
+/** Buckets per factor of 2 of probability in the top-p histogram. */
+const BUCKETS_PER_OCTAVE = 16;
+/** Octaves the histogram covers below the largest weight (1); smaller weights share the last. */
+const OCTAVES = 64;
+
+/**
+ * Unnormalised weights after temperature and top-k (max 1, 0 = dropped) and the top-p threshold:
+ * the kept tokens are those with weight > 0 and ≥ threshold.
+ */
+function filterWeights(
+  logits: Float32Array,
+  { temperature = 1, topK = 0, topP = 1 }: SamplingOptions,
+): { p: Float64Array; threshold: number } {
+  if (!(temperature > 0)) throw new Error(`sampling: temperature must be > 0, got ${temperature}`);
+  if (!(topP > 0 && topP <= 1)) throw new Error(`sampling: topP must be in (0, 1], got ${topP}`);
+  if (!Number.isInteger(topK) || topK < 0) {
+    throw new Error(`sampling: topK must be a non-negative integer, got ${topK}`);
+  }
+  const n = logits.length;
+  const floor = topK > 0 && topK < n ? kthLargest(Float64Array.from(logits), topK) : -Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) if (logits[i] > max) max = logits[i];
+  const p = new Float64Array(n);
+  // Each weight's histogram bucket by −log₂(weight), from the logit (no logarithm needed).
+  const nb = BUCKETS_PER_OCTAVE * OCTAVES;
+  const bucket = new Uint16Array(n);
+  const perUnit = Math.LOG2E * BUCKETS_PER_OCTAVE / temperature;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const x = logits[i];
+    if (x >= floor && x > -Infinity) {
+      total += p[i] = Math.exp((x - max) / temperature);
+      bucket[i] = Math.min(nb - 1, Math.floor((max - x) * perUnit));
+    }
+  }
+  const threshold = topP < 1 ? nucleusThreshold(p, bucket, nb, topP * total) : 0;
+  return { p, threshold };
+}
+
+/**
+ * The largest weight t such that the weights ≥ t sum to at least `target`. Linear time: the
+ * weights' mass per histogram bucket (16 per factor of 2), a scan from the top for the bucket where
+ * the mass reaches the target, and a sort of that bucket's members only.
+ */
+function nucleusThreshold(
+  p: Float64Array,
+  bucket: Uint16Array,
+  nb: number,
+  target: number,
+): number {
+  const mass = new Float64Array(nb);
+  for (let i = 0; i < p.length; i++) if (p[i] > 0) mass[bucket[i]] += p[i];
+  let above = 0;
+  let edge = nb - 1;
+  for (let b = 0; b < nb; b++) {
+    if (above + mass[b] >= target) {
+      edge = b;
+      break;
+    }
+    above += mass[b];
+  }
+  const members: number[] = [];
+  for (let i = 0; i < p.length; i++) if (p[i] > 0 && bucket[i] === edge) members.push(p[i]);
+  members.sort((a, b) => b - a);
+  for (const v of members) {
+    above += v;
+    if (above >= target) return v;
+  }
+  return members.at(-1) ?? 0;
 }
 
 /**
@@ -157,7 +242,9 @@ export function filteredDistribution(
  *
  * @example
  * ```ts
- * const next = chooseToken(logits, { temperature: 0.8, topP: 0.9 }, seededRandom(1));
+ * const logits = Float32Array.of(1, 5, 2);
+ * console.log(chooseToken(logits, {}, seededRandom(1))); // 1: greedy without a temperature
+ * const next = chooseToken(logits, { temperature: 0.8, topP: 0.9 }, seededRandom(1)); // 1 or 2
  * ```
  */
 export function chooseToken(
@@ -167,11 +254,18 @@ export function chooseToken(
 ): number {
   const sample = options.sample ?? ((options.temperature ?? 0) > 0);
   if (!sample) return argmax(logits);
-  const { ids, probs } = nucleus(logits, options);
-  let r = random();
-  for (let i = 0; i < ids.length; i++) {
-    r -= probs[i];
-    if (r < 0) return ids[i];
+  // Draw straight from the kept weights (no candidate arrays): r · kept mass, scanned in id order.
+  const { p, threshold } = filterWeights(logits, options);
+  let kept = 0;
+  for (let i = 0; i < p.length; i++) if (p[i] > 0 && p[i] >= threshold) kept += p[i];
+  let r = random() * kept;
+  let last = -1;
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] > 0 && p[i] >= threshold) {
+      last = i;
+      r -= p[i];
+      if (r < 0) return i;
+    }
   }
-  return ids[ids.length - 1];
+  return last;
 }

@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { argmax, chooseToken, filteredDistribution, nucleus, seededRandom } from "./sampling.ts";
+import {
+  argmax,
+  chooseToken,
+  filteredDistribution,
+  nucleus,
+  sampleStream,
+  seededRandom,
+  streamSeed,
+} from "./sampling.ts";
+import { randomArray } from "../kernels/testing.ts";
 
 const logits = Float32Array.from([1, 3, 2, -1, 0]);
 
@@ -68,4 +77,31 @@ Deno.test("chooseToken() with topP draws only from the nucleus, in proportion", 
 Deno.test("nucleus() keeps tokens tied at the top-k boundary together", () => {
   const { ids } = nucleus(Float32Array.from([5, 1, 5, 3, 5]), { topK: 2 });
   assert.deepEqual([...ids], [0, 2, 4]);
+});
+
+Deno.test("nucleus() keeps exactly the most likely tokens whose mass reaches topP (sorted reference)", () => {
+  for (
+    const [seed, n, spread, topP] of [[1, 50257, 1, 0.9], [2, 5000, 8, 0.5], [3, 300, 0.01, 0.95]]
+  ) {
+    const logits = randomArray(n, seed, -spread, spread);
+    const { ids } = nucleus(logits, { topP, temperature: 1.2 });
+    // Reference: sort by probability, keep the shortest prefix whose mass reaches topP.
+    const p = Array.from(logits, (v) => Math.exp(v / 1.2));
+    const total = p.reduce((a, b) => a + b, 0);
+    const order = [...p.keys()].sort((a, b) => p[b] - p[a]);
+    let mass = 0;
+    let k = 0;
+    while (mass < topP * total) mass += p[order[k++]];
+    const expected = order.slice(0, k).sort((a, b) => a - b);
+    assert.deepEqual([...ids], expected, `seed ${seed}: ${ids.length} kept, expected ${k}`);
+  }
+});
+
+Deno.test("streamSeed() gives each (seed, stream) its own sequence; sampleStream() numbers samples apart", () => {
+  const first = (seed: number, stream: number) => seededRandom(streamSeed(seed, stream))();
+  assert.equal(first(5, 3), first(5, 3));
+  const seen = new Set([0, 1, 2, 3].flatMap((s) => [first(5, s), first(6, s)]));
+  assert.equal(seen.size, 8);
+  assert.notEqual(sampleStream(0, 1), sampleStream(1, 0));
+  assert.throws(() => sampleStream(0, -1), /sample index must be an integer/);
 });

@@ -28,7 +28,11 @@ export function freezeAll(model: GPT2): void {
  *
  * @example
  * ```ts
- * trainLastBlocks(model, 4); // h.8 … h.11 of GPT-2 124M
+ * import { loadModel } from "../model/load.ts";
+ * const model = await loadModel("tiny"); // 2 blocks
+ * trainLastBlocks(model, 1); // h.1 only (of GPT-2 124M: 4 gives h.8 … h.11)
+ * console.log(model.trainable().length); // 12: the tensors of one block
+ * model.dispose();
  * ```
  */
 export function trainLastBlocks(model: GPT2, count: number): void {

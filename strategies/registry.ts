@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { FULL, LAST_BLOCKS, LAST_LINEAR } from "./freezing_strategies.ts";
+import { FULL, hasLayerScales, LAST_BLOCKS, LAST_LINEAR } from "./freezing_strategies.ts";
 import type { Tensor } from "../kernels/tensor.ts";
 import type { GPT2 } from "../model/gpt2.ts";
 import type { TrainConfig } from "../tasks/engine/train_defaults.ts";
@@ -54,8 +54,14 @@ export function findStrategy(name: string, task?: string): Strategy {
  *
  * @example
  * ```ts
- * const strategy = attachStrategy(config, model, head.params(), log);
+ * import { loadModel } from "../model/load.ts";
+ * const model = await loadModel("tiny"); // 2 blocks
+ * import { defaultConfig } from "../tasks/engine/train_defaults.ts";
+ * const config = defaultConfig("sonnet", "last4");
+ * const strategy = attachStrategy(config, model, new Map(), () => {});
  * const groups = strategy.paramGroups();
+ * console.log(groups.length, groups[0].lr); // the optimizer groups and their rates
+ * model.dispose();
  * ```
  */
 export function attachStrategy(
@@ -64,6 +70,12 @@ export function attachStrategy(
   taskParams: Map<string, Tensor>,
   log: (message: string) => void,
 ): AttachedStrategy {
+  if (config.uses !== "full" && hasLayerScales(config.options)) {
+    throw new Error(
+      `--lower-lr-scale/--upper-lr-scale/--head-lr-scale: layer-wise rates need full ` +
+        `fine-tuning, not the strategy ${JSON.stringify(config.uses)}`,
+    );
+  }
   return findStrategy(config.uses, config.task).attach(model, {
     lr: config.lr,
     weightDecay: config.weightDecay,

@@ -79,7 +79,12 @@ export interface Strategy {
  *
  * @example
  * ```ts
- * const groups = singleGroup(model, context, own); // [{ name: "trainable", lr, params }]
+ * import { loadModel } from "../model/load.ts";
+ * const model = await loadModel("tiny"); // 2 blocks
+ * const context = { lr: 1e-4, weightDecay: 0, epochs: 1, seed: 0, options: {}, taskParams: new Map(), log: () => {} };
+ * const groups = singleGroup(model, context); // [{ name: "trainable", lr, weightDecay, params }]
+ * console.log(groups[0].name, groups[0].params.length); // "trainable" and every trainable tensor
+ * model.dispose();
  * ```
  */
 export function singleGroup(

@@ -65,9 +65,14 @@ function place(model: GPT2, extras: Map<string, Tensor>, groups: LayerGroup[]): 
  *
  * @example
  * ```ts
- * const groups = ulmfitParamGroups(model, head.params(), 1e-3);
- * groups.map((g) => [g.name, g.lr]);
+ * import { loadModel } from "../model/load.ts";
+ * import { tensorFrom } from "../kernels/tensor.ts";
+ * const model = await loadModel("tiny"); // 2 blocks
+ * const head = new Map([["head.weight", tensorFrom(model.gpu, new Float32Array(128 * 5), [128, 5])]]);
+ * const groups = ulmfitParamGroups(model, head, 1e-3);
+ * console.log(groups.map((g) => [g.name, g.lr]));
  * // 2 blocks: [["embeddings", 1e-3/2.6³], ["h.0", 1e-3/2.6²], ["h.1+ln_f", 1e-3/2.6], ["head", 1e-3]]
+ * model.dispose();
  * ```
  */
 export function ulmfitParamGroups(
@@ -94,7 +99,12 @@ export function ulmfitParamGroups(
  *
  * @example
  * ```ts
- * applyGradualUnfreezing(model, head.params(), 1); // 2 blocks: ["h.1+ln_f", "head"]
+ * import { loadModel } from "../model/load.ts";
+ * import { tensorFrom } from "../kernels/tensor.ts";
+ * const model = await loadModel("tiny"); // 2 blocks
+ * const head = new Map([["head.weight", tensorFrom(model.gpu, new Float32Array(128 * 5), [128, 5])]]);
+ * console.log(applyGradualUnfreezing(model, head, 1)); // 2 blocks: ["h.1+ln_f", "head"]
+ * model.dispose();
  * ```
  */
 export function applyGradualUnfreezing(
@@ -123,8 +133,14 @@ export interface Ulmfit {
  *
  * @example
  * ```ts
- * const u = ulmfit(model, head.params(), { lr: 1e-3 });
+ * import { loadModel } from "../model/load.ts";
+ * import { tensorFrom } from "../kernels/tensor.ts";
+ * const model = await loadModel("tiny"); // 2 blocks
+ * const head = new Map([["head.weight", tensorFrom(model.gpu, new Float32Array(128 * 5), [128, 5])]]);
+ * const u = ulmfit(model, head, { lr: 1e-3 });
  * const task = { paramGroups: () => u.groups, onEpochStart: (e: number) => void u.onEpochStart(e) };
+ * console.log(task.paramGroups().map((g) => g.name)); // bottom to top, the head last
+ * model.dispose();
  * ```
  */
 export function ulmfit(

@@ -16,7 +16,7 @@ import assert from "node:assert/strict";
 import { acquireGpu } from "../kernels/gpu.ts";
 import { loadModel } from "../model/load.ts";
 import { createTask } from "../tasks/cli/train.ts";
-import { testDataDir } from "../tasks/data/data_dir.ts";
+import { testDataDir } from "./fixture.ts";
 import { createRunDir } from "../tasks/engine/run_dir.ts";
 import type { TrainingTask } from "../tasks/engine/task.ts";
 import { parseTrainArgs } from "../tasks/engine/train_config.ts";

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { testGpu } from "../kernels/testing.ts";
 import type { GPT2 } from "../model/gpt2.ts";
-import { testDataDir } from "../tasks/data/data_dir.ts";
+import { testDataDir } from "./fixture.ts";
 import { createRunDir, readMetrics } from "../tasks/engine/run_dir.ts";
 import { selectionSplit } from "../tasks/engine/selection.ts";
 import type { TrainingTask } from "../tasks/engine/task.ts";
@@ -16,6 +16,7 @@ import { train } from "../tasks/engine/trainer.ts";
 import { createSentimentTask } from "../tasks/sentiment/sentiment_task.ts";
 import { createSonnetTask } from "../tasks/sonnet/sonnet_task.ts";
 import { smallModel } from "./small_model.ts";
+import { testNeeds } from "./fixture.ts";
 import { inTempDir } from "./temp_dir.ts";
 
 const gpu = testGpu();
@@ -84,57 +85,75 @@ const cfimdb = [
 ];
 const sentiment = (c: TrainConfig, m: GPT2) => createSentimentTask(c, m, quiet);
 
-Deno.test("train() with --select-on=heldout never trains on the held-out examples and selects on them", async () => {
-  await inTempDir(async (dir) => {
-    const r = await run([...cfimdb, "--select-on=heldout:0.3"], sentiment, dir);
-    const { train: kept, heldout } = selectionSplit(
-      10,
-      { source: "heldout", fraction: 0.3 },
-      11711,
-    );
-    assert.equal(heldout.length, 3);
-    assert.ok(r.calls.batched.every((i) => !heldout.includes(i)), "a held-out example trained");
-    assert.deepEqual([...new Set(r.calls.batched)].sort((a, b) => a - b), kept);
-    assert.deepEqual(r.calls.scored, [heldout, heldout], "selection scored the held-out examples");
-    assert.equal(r.calls.devEvaluations, 1, "dev is looked at once, after the last epoch");
-    assert.equal(r.metrics.length, 2);
-    for (const m of r.metrics) {
-      assert.equal(typeof m.heldout_accuracy, "number");
-      assert.ok(!("dev_accuracy" in m), "no dev score during training");
-    }
-    assert.deepEqual(r.summary.select, { metric: "heldout_accuracy", mode: "max" });
-    assert.equal(r.summary.select_on, "heldout:0.3");
-    assert.equal(r.summary.heldout_examples, 3);
-    const best = r.metrics.findIndex((m) =>
-      m.best === true && m.heldout_accuracy === r.summary.bestMetric
-    );
-    assert.ok(best >= 0);
-    assert.equal(r.summary.best_epoch, r.metrics.filter((m) => m.best === true).at(-1)!.epoch);
-    assert.equal(typeof r.summary.last_epoch.dev_accuracy, "number");
-    assert.equal(typeof r.summary.selected.dev_accuracy, "number");
-    assert.deepEqual(r.result.selectedMetrics, r.summary.selected);
-  });
-});
+const cfimdbFiles = testNeeds(import.meta.url).data(
+  "ids-cfimdb-train.csv",
+  "ids-cfimdb-dev.csv",
+  "ids-cfimdb-test-student.csv",
+);
 
-Deno.test("train() with --select-on=dev reports the last epoch's and the best epoch's dev scores apart", async () => {
-  await inTempDir(async (dir) => {
-    const r = await run([...cfimdb, "--select-on=dev"], sentiment, dir);
-    assert.deepEqual(r.calls.scored, []);
-    assert.equal(r.calls.devEvaluations, 2);
-    assert.equal(r.summary.heldout_examples, 0);
-    assert.equal(r.calls.batched.length, 20, "every example trains every epoch");
-    const last = r.metrics.at(-1)!;
-    const bestLine = r.metrics.filter((m) => m.best === true).at(-1)!;
-    assert.equal(r.summary.last_epoch.dev_accuracy, last.dev_accuracy);
-    assert.equal(r.summary.last_epoch.dev_loss, last.dev_loss);
-    assert.equal(r.summary.best_epoch, bestLine.epoch);
-    assert.equal(r.summary.selected.dev_accuracy, bestLine.dev_accuracy);
-    assert.equal(
-      r.summary.selected.dev_accuracy,
-      Math.max(...r.metrics.map((m) => m.dev_accuracy as number)),
-    );
-  });
-});
+Deno.test(
+  "train() with --select-on=heldout never trains on the held-out examples and selects on them",
+  cfimdbFiles,
+  async () => {
+    await inTempDir(async (dir) => {
+      const r = await run([...cfimdb, "--select-on=heldout:0.3"], sentiment, dir);
+      const { train: kept, heldout } = selectionSplit(
+        10,
+        { source: "heldout", fraction: 0.3 },
+        11711,
+      );
+      assert.equal(heldout.length, 3);
+      assert.ok(r.calls.batched.every((i) => !heldout.includes(i)), "a held-out example trained");
+      assert.deepEqual([...new Set(r.calls.batched)].sort((a, b) => a - b), kept);
+      assert.deepEqual(
+        r.calls.scored,
+        [heldout, heldout],
+        "selection scored the held-out examples",
+      );
+      assert.equal(r.calls.devEvaluations, 1, "dev is looked at once, after the last epoch");
+      assert.equal(r.metrics.length, 2);
+      for (const m of r.metrics) {
+        assert.equal(typeof m.heldout_accuracy, "number");
+        assert.ok(!("dev_accuracy" in m), "no dev score during training");
+      }
+      assert.deepEqual(r.summary.select, { metric: "heldout_accuracy", mode: "max" });
+      assert.equal(r.summary.select_on, "heldout:0.3");
+      assert.equal(r.summary.heldout_examples, 3);
+      const best = r.metrics.findIndex((m) =>
+        m.best === true && m.heldout_accuracy === r.summary.bestMetric
+      );
+      assert.ok(best >= 0);
+      assert.equal(r.summary.best_epoch, r.metrics.filter((m) => m.best === true).at(-1)!.epoch);
+      assert.equal(typeof r.summary.last_epoch.dev_accuracy, "number");
+      assert.equal(typeof r.summary.selected.dev_accuracy, "number");
+      assert.deepEqual(r.result.selectedMetrics, r.summary.selected);
+    });
+  },
+);
+
+Deno.test(
+  "train() with --select-on=dev reports the last epoch's and the best epoch's dev scores apart",
+  cfimdbFiles,
+  async () => {
+    await inTempDir(async (dir) => {
+      const r = await run([...cfimdb, "--select-on=dev"], sentiment, dir);
+      assert.deepEqual(r.calls.scored, []);
+      assert.equal(r.calls.devEvaluations, 2);
+      assert.equal(r.summary.heldout_examples, 0);
+      assert.equal(r.calls.batched.length, 20, "every example trains every epoch");
+      const last = r.metrics.at(-1)!;
+      const bestLine = r.metrics.filter((m) => m.best === true).at(-1)!;
+      assert.equal(r.summary.last_epoch.dev_accuracy, last.dev_accuracy);
+      assert.equal(r.summary.last_epoch.dev_loss, last.dev_loss);
+      assert.equal(r.summary.best_epoch, bestLine.epoch);
+      assert.equal(r.summary.selected.dev_accuracy, bestLine.dev_accuracy);
+      assert.equal(
+        r.summary.selected.dev_accuracy,
+        Math.max(...r.metrics.map((m) => m.dev_accuracy as number)),
+      );
+    });
+  },
+);
 
 Deno.test("the sonnet task selects on held-out training sonnets when asked", async () => {
   await inTempDir(async (dir) => {

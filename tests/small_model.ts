@@ -24,7 +24,10 @@ export const SMALL_CONFIG: Readonly<GPT2Config> = Object.freeze({
  *
  * @example
  * ```ts
- * const model = smallModel(gpu, 1, { embdPdrop: 0, attnPdrop: 0, residPdrop: 0 });
+ * import { acquireGpu } from "../kernels/gpu.ts";
+ * const model = smallModel(await acquireGpu(), 1, { embdPdrop: 0, attnPdrop: 0, residPdrop: 0 });
+ * console.log(model.config.nEmbd); // 32
+ * model.dispose();
  * ```
  */
 export function smallModel(gpu: Gpu, seed = 0, overrides: Partial<GPT2Config> = {}): GPT2 {

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { testDataDir } from "../tasks/data/data_dir.ts";
+import { testDataDir, testDataFile } from "./fixture.ts";
 import { runTraining } from "../tasks/cli/train.ts";
 import { scoreSonnetFiles } from "../eval/sonnet_scores.ts";
 import { parseSonnets } from "../tasks/data/sonnet_data.ts";
@@ -45,14 +45,14 @@ Deno.test("train --task=sonnet --model=tiny writes checkpoints, generations and 
   assert.deepEqual(parseSonnets(test, "test").sonnets.map((s) => s.number), [145, 146]);
   // Each generated sonnet starts with its prompt's three lines.
   const prompts = parseSonnets(
-    await Deno.readTextFile(join(dataDir, "sonnets_held_out_dev.txt")),
+    await Deno.readTextFile(testDataFile("sonnets_held_out_dev.txt")!),
     "prompts",
   ).sonnets;
   parseSonnets(dev, "dev").sonnets.forEach((s, i) => {
     assert.deepEqual(s.lines.slice(0, 3), prompts[i].lines);
   });
   // `deno task eval` reproduces the run's file-based metrics from the files.
-  const gold = await Deno.readTextFile(join(dataDir, "TRUE_sonnets_held_out_dev.txt"));
+  const gold = await Deno.readTextFile(testDataFile("TRUE_sonnets_held_out_dev.txt")!);
   const scores = scoreSonnetFiles(dev, "dev", gold, "gold", quiet);
   const summary = JSON.parse(await Deno.readTextFile(join(out, "summary.json")));
   assert.equal(summary.selected.chrf, scores.chrf);

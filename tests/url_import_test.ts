@@ -10,9 +10,10 @@
 import assert from "node:assert/strict";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parityFixtureDir } from "./fixture.ts";
 
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+/** A one-layer checkpoint that ships with the tests (GPT-2's vocabulary). */
+const CHECKPOINT = fileURLToPath(new URL("./fixtures/gpt2-l1-h8-c16-p24", import.meta.url));
 
 /** Content types by extension: Deno takes a remote module's media type from this header. */
 const CONTENT_TYPES: Record<string, string> = {
@@ -107,7 +108,7 @@ Deno.test("mod.ts loads a model, runs it and tokenizes when imported by URL with
         "--allow-env",
         "--allow-net=127.0.0.1",
         script,
-        parityFixtureDir(),
+        CHECKPOINT,
       ],
       cwd: tmp,
       env,

@@ -11,10 +11,10 @@ import { dropout } from "../../kernels/dropout.ts";
 import { biasAdd } from "../../kernels/elementwise.ts";
 import type { Gpu } from "../../kernels/gpu.ts";
 import { matmul } from "../../kernels/matmul.ts";
-import { gatherLastToken } from "../../kernels/pooling.ts";
 import { type Tensor, tensorFrom } from "../../kernels/tensor.ts";
 import type { GPT2, ModelInput } from "../../model/gpt2.ts";
 import { normalStream } from "../../model/init.ts";
+import { poolHidden } from "./pooling_choice.ts";
 
 /** Standard deviation of the head's initial weights (GPT-2's `initializer_range`). */
 export const HEAD_INIT_STD = 0.02;
@@ -54,8 +54,12 @@ export interface HeadOptions {
  *
  * @example
  * ```ts
+ * import { loadModel } from "../../model/load.ts";
+ * const model = await loadModel("tiny");
  * const head = createClassifierHead(model.gpu, model.config.nEmbd, 5, { seed: 11711 });
- * head.params(); // Map { "head.weight" => [C, 5], "head.bias" => [5] }
+ * console.log([...head.params()].map(([name, t]) => [name, t.shape]));
+ * // [["head.weight", [128, 5]], ["head.bias", [5]]]
+ * model.dispose();
  * ```
  */
 export function createClassifierHead(
@@ -127,19 +131,27 @@ export interface ClassifyOptions {
   seed?: number;
   /** Head dropout probability (applied to the pooled state in training only). Default 0. */
   dropout?: number;
+  /** Weight of the masked mean in the pooled state (`pooling_choice.ts`); default 0, the last token. */
+  poolMeanWeight?: number;
 }
 
 /**
  * Logits [B, K] of a batch: GPT-2's final hidden state at each sequence's last real token (from
- * `input.mask`; without a mask, position T − 1) → dropout → `head`. Differentiable in whatever
+ * `input.mask`; without a mask, position T − 1), or its mix with the masked mean
+ * (`poolMeanWeight`) → dropout → `head`. Differentiable in whatever
  * requires gradients (GPT-2's unfrozen parameters, the head).
  *
  * @example
  * ```ts
- * const b = padBatch(sentences.map((s) => encode(s)));
- * const logits = classify(model, head, { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen }, {
- *   training: true, seed: 7, dropout: 0.3,
- * }); // (B, K)
+ * import { loadModel } from "../../model/load.ts";
+ * const model = await loadModel("tiny");
+ * import { encode, padBatch } from "../../model/tokenizer.ts";
+ * const head = createClassifierHead(model.gpu, model.config.nEmbd, 5, { seed: 11711 });
+ * const b = padBatch(["a fine film", "dull"].map((s) => encode(s)));
+ * const input = { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen };
+ * const logits = classify(model, head, input, { training: true, seed: 7, dropout: 0.3 });
+ * console.log(logits.shape); // [2, 5]: (B, K)
+ * model.dispose();
  * ```
  */
 export function classify(
@@ -149,10 +161,28 @@ export function classify(
   options: ClassifyOptions = {},
 ): Tensor {
   const { training = false, seed = 0, dropout: p = 0 } = options;
-  const { batch: B, seqLen: T } = input;
-  const lengths = input.mask ? lastTokenLengths(input.mask, B, T) : new Array<number>(B).fill(T);
-  const { hidden } = model.forward(input, { training, seed }); // (B, T, C)
-  const pooled = gatherLastToken(hidden, lengths); // (B, C)
+  const pooled = pooledHidden(model, input, { training, seed }, options.poolMeanWeight ?? 0);
   const dropped = dropout(pooled, p, seed, HEAD_DROPOUT_STREAM, training);
   return biasAdd(matmul(dropped, head.weight), head.bias); // (B, K)
+}
+
+/**
+ * GPT-2's pooled final hidden states [B, C] of a batch: the last real token's (from `input.mask`;
+ * without a mask every position is real), mixed with the masked mean by `poolMeanWeight`.
+ *
+ * @example
+ * ```ts
+ * const pooled = pooledHidden(model, input, { training: true, seed: 3 }, 0.7); // (B, C)
+ * ```
+ */
+export function pooledHidden(
+  model: GPT2,
+  input: ModelInput,
+  forward: { training: boolean; seed: number },
+  poolMeanWeight: number,
+): Tensor {
+  const { batch: B, seqLen: T } = input;
+  const mask = input.mask ?? new Float32Array(B * T).fill(1);
+  const { hidden } = model.forward(input, forward); // (B, T, C)
+  return poolHidden(hidden, mask, lastTokenLengths(mask, B, T), poolMeanWeight); // (B, C)
 }

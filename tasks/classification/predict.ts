@@ -17,12 +17,19 @@ export interface Predictions {
 }
 
 /**
- * Classifies sequences in evaluation mode (no dropout, no gradients), batching them by length
+ * Classifies sequences in evaluation mode (no dropout, no gradients; `poolMeanWeight` as in
+ * `classify`), batching them by length
  * (longest first) so that padding stays small; results come back in input order.
  *
  * @example
  * ```ts
+ * import { loadModel } from "../../model/load.ts";
+ * const model = await loadModel("tiny");
+ * import { createClassifierHead } from "./classifier_head.ts";
+ * const head = createClassifierHead(model.gpu, model.config.nEmbd, 2, { seed: 1 });
  * const { classes } = await predictClasses(model, head, [[40, 588], [35, 724, 764]], 64);
+ * console.log(classes.length); // 2: one class per sequence
+ * model.dispose();
  * ```
  */
 export async function predictClasses(
@@ -30,6 +37,7 @@ export async function predictClasses(
   head: ClassifierHead,
   sequences: readonly number[][],
   batchSize: number,
+  options: { poolMeanWeight?: number } = {},
 ): Promise<Predictions> {
   const K = head.numClasses;
   const order = sequences.map((_, i) => i).sort((a, b) =>
@@ -42,7 +50,12 @@ export async function predictClasses(
     const b = padBatch(idx.map((j) => sequences[j]));
     const values = await model.gpu.scopeAsync(async () => {
       const out = model.gpu.noGrad(() =>
-        classify(model, head, { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen })
+        classify(
+          model,
+          head,
+          { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen },
+          options,
+        )
       );
       return await out.readFloat();
     });

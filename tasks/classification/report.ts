@@ -14,7 +14,8 @@ import type { ClassificationReport } from "../../eval/classification.ts";
  *
  * @example
  * ```ts
- * reportMetrics(classificationReport([0, 1], [0, 0], 2));
+ * import { classificationReport } from "../../eval/classification.ts";
+ * console.log(reportMetrics(classificationReport([0, 1], [0, 0], 2)));
  * // { dev_accuracy: 0.5, dev_macro_f1: 0.333…, dev_precision_0: 0.5, dev_recall_0: 1, … }
  * ```
  */
@@ -58,6 +59,7 @@ const fixed = (v: number) => v.toFixed(4);
  *
  * @example
  * ```ts
+ * import { classificationReport } from "../../eval/classification.ts";
  * console.log(formatClassificationReport(classificationReport([0, 1], [0, 0], 2)));
  * // accuracy   0.5000
  * // macro F1   0.3333 …

@@ -15,6 +15,7 @@
  */
 import { parseArgs } from "node:util";
 import { findTask, TASKS } from "../registry.ts";
+import { runCommand } from "./run_command.ts";
 
 /** The parsed `deno task eval` command line: the task and its files by flag name. */
 export type EvalArgs = { task: string } & Record<string, string>;
@@ -81,7 +82,9 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
  *
  * @example
  * ```ts
- * console.log(await runEval(["--task=cfimdb", "--pred=out.csv", "--gold=ids-cfimdb-dev.csv"]));
+ * const gold = new URL("../data/sonnets/TRUE_sonnets_held_out_dev.txt", import.meta.url).pathname;
+ * console.log(await runEval(["--task=sonnet", `--generated=${gold}`, `--gold=${gold}`]));
+ * // or --task=cfimdb --pred=<predictions csv> --gold=ids-cfimdb-dev.csv
  * ```
  */
 export async function runEval(
@@ -93,10 +96,5 @@ export async function runEval(
 }
 
 if (import.meta.main) {
-  try {
-    console.log(await runEval(Deno.args));
-  } catch (error) {
-    console.error(`error: ${(error as Error).message}`);
-    Deno.exit(2);
-  }
+  await runCommand(Deno.args, null, async (argv) => void console.log(await runEval(argv)));
 }

@@ -6,7 +6,10 @@
  * @module
  */
 import { acquireGpu } from "../../kernels/gpu.ts";
+import { formatProfile, Profiler } from "../../kernels/profiler.ts";
 import { loadModel } from "../../model/load.ts";
+import { DOWNLOADABLE_MODELS } from "../../model/hub.ts";
+import { runCommand } from "./run_command.ts";
 import { createProgress } from "../engine/progress.ts";
 import { createRunDir, readRunConfig } from "../engine/run_dir.ts";
 import type { TrainingTask } from "../engine/task.ts";
@@ -62,12 +65,19 @@ export interface RunOptions {
  *
  * @example
  * ```ts
- * await runTraining(["--task=sonnet", "--model=tiny", "--max-steps=2"]);
+ * const out = await Deno.makeTempDir(); // the run folder
+ * const result = await runTraining([
+ *   "--task=sonnet", "--model=tiny", "--max-steps=1", "--limit=2", "--eval-limit=1",
+ *   "--max-new-tokens=4", `--out=${out}`,
+ * ], { log: () => {} });
+ * console.log(result.status, result.steps); // "completed" 1
  * ```
  */
 export async function runTraining(argv: string[], options: RunOptions = {}): Promise<TrainResult> {
   const log = options.log ?? ((m: string) => console.error(m));
-  let config = parseTrainArgs(argv);
+  // --profile is a switch of this command, not of the saved configuration.
+  const profile = argv.includes("--profile");
+  let config = parseTrainArgs(argv.filter((a) => a !== "--profile"));
   const resume = config.resume;
   if (resume !== null) {
     config = { ...(await readRunConfig(resume)) as unknown as TrainConfig, resume, out: resume };
@@ -77,12 +87,19 @@ export async function runTraining(argv: string[], options: RunOptions = {}): Pro
   }
   const gpu = await acquireGpu();
   log(`adapter: ${gpu.describe()}`);
+  const profiler = profile ? new Profiler(gpu.device) : null;
+  if (profiler) {
+    gpu.profiler = profiler;
+    profiler.start();
+    log("--profile: every dispatch is timed (each in its own compute pass)");
+  }
   const dropout = config.modelDropout;
   const model = await loadModel(config.model, {
     gpu,
     seed: config.seed,
+    revision: config.revision,
     configOverrides: { embdPdrop: dropout, attnPdrop: dropout, residPdrop: dropout },
-  });
+  }).catch((e) => Promise.reject(withOfflineHint(e, config)));
   const task = await createTask(config, model, log);
   const stepsPerEpoch = Math.max(
     1,
@@ -118,20 +135,38 @@ export async function runTraining(argv: string[], options: RunOptions = {}): Pro
     return result;
   } finally {
     if (!options.interrupt) Deno.removeSignalListener("SIGINT", onSigint);
+    if (profiler) {
+      log(
+        `\nprofile of the whole run (kernels, host buckets):\n${
+          formatProfile(await profiler.report(gpu), 30)
+        }`,
+      );
+      gpu.profiler = null;
+      profiler.dispose();
+    }
     model.dispose();
   }
 }
 
+/** Adds the offline command to a failure to find a hub model's weights. */
+function withOfflineHint(error: unknown, config: TrainConfig): unknown {
+  if (!(DOWNLOADABLE_MODELS as readonly string[]).includes(config.model)) return error;
+  return new Error(
+    `${(error as Error).message} To try the toolkit offline now, train the small random model ` +
+      `instead: deno task train --task=${config.task} --model=tiny`,
+    { cause: error },
+  );
+}
+
 if (import.meta.main) {
-  try {
-    const result = await runTraining(Deno.args);
-    Deno.exit(result.status === "interrupted" ? 130 : 0);
-  } catch (error) {
-    if (error instanceof HelpRequested) {
-      console.log(error.message);
-      Deno.exit(0);
+  await runCommand(Deno.args, null, async (argv) => {
+    try {
+      const result = await runTraining(argv);
+      return result.status === "interrupted" ? 130 : 0;
+    } catch (error) {
+      if (!(error instanceof HelpRequested)) throw error;
+      const profileLine = `${"  --profile".padEnd(30)}print per-kernel device time and host time`;
+      throw new HelpRequested(error.message.replace(/^ {2}--help, -h/m, `${profileLine}\n$&`));
     }
-    console.error(`error: ${(error as Error).message}`);
-    Deno.exit(2);
-  }
+  });
 }

@@ -157,8 +157,10 @@ export function parseCsv(text: string, options: CsvOptions): CsvTable {
  * @example
  * ```ts
  * import { readCsv } from "./csv.ts";
- * const table = await readCsv("data/ids-sst-dev.csv");
- * console.log(table.rows.length); // 1101
+ * const path = await Deno.makeTempFile({ suffix: ".csv" });
+ * await Deno.writeTextFile(path, "\tid\tsentence\tsentiment\n0\tab12\t\"a \"\"fine\"\" film\"\t3\n");
+ * const table = await readCsv(path);
+ * console.log(table.header, table.rows.length); // ["", "id", "sentence", "sentiment"] 1
  * ```
  */
 export async function readCsv(path: string, delimiter = "\t"): Promise<CsvTable> {

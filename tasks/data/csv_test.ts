@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { columnIndex, formatLoadSummary, parseCsv, readCsv } from "./csv.ts";
-import { dataFile, testDataDir } from "./data_dir.ts";
+import { testDataFile, testNeeds } from "../../tests/fixture.ts";
+
+const needs = testNeeds(import.meta.url);
 
 const opts = { fileName: "t.csv" };
 
@@ -68,18 +70,22 @@ Deno.test("parseCsv() throws naming the file when the file is empty", () => {
   assert.throws(() => parseCsv("\n\n", opts), /t\.csv: no header line/);
 });
 
-Deno.test("readCsv() gives every row the header's width when reading the real Quora dev file", async () => {
-  const table = await readCsv(dataFile(testDataDir(), "quora-dev.csv"));
-  assert.deepEqual(table.header, ["", "id", "sentence1", "sentence2", "is_duplicate"]);
-  assert.equal(table.rows.length, 3843);
-  assert.ok(table.rows.every((r) => r.fields.length === 5));
-  // Line 4 of the file; expected value read with Python's csv module.
-  assert.equal(table.rows[2].line, 4);
-  assert.equal(
-    table.rows[2].fields[2],
-    `"Which one is correct - ""I didn't do it Purposely"" or ""I didn't do it Intentionally""?"`,
-  );
-});
+Deno.test(
+  "readCsv() gives every row the header's width when reading the real Quora dev file",
+  needs.data("quora-dev.csv"),
+  async () => {
+    const table = await readCsv(testDataFile("quora-dev.csv")!);
+    assert.deepEqual(table.header, ["", "id", "sentence1", "sentence2", "is_duplicate"]);
+    assert.equal(table.rows.length, 3843);
+    assert.ok(table.rows.every((r) => r.fields.length === 5));
+    // Line 4 of the file; expected value read with Python's csv module.
+    assert.equal(table.rows[2].line, 4);
+    assert.equal(
+      table.rows[2].fields[2],
+      `"Which one is correct - ""I didn't do it Purposely"" or ""I didn't do it Intentionally""?"`,
+    );
+  },
+);
 
 Deno.test("columnIndex() finds a column by trimmed name and returns -1 when optional and absent", () => {
   assert.equal(columnIndex(["", " id ", "sentence"], "id", "f"), 1);

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { join, resolve } from "node:path";
-import { DATA_DIR_ENV, dataFile, resolveDataDir, testDataDir } from "./data_dir.ts";
+import {
+  bundledDataFile,
+  DATA_DIR_ENV,
+  dataCacheDir,
+  dataFile,
+  resolveDataDir,
+} from "./data_dir.ts";
 
 /** Runs `fn` with GPT2_DATA_DIR set to `value` (or unset), restoring it afterwards. */
 function withEnv(value: string | undefined, fn: () => void): void {
@@ -26,9 +32,25 @@ Deno.test("resolveDataDir() returns GPT2_DATA_DIR when no flag is given", () => 
   });
 });
 
-Deno.test("resolveDataDir() returns ./data when neither flag nor environment is set", () => {
-  withEnv(undefined, () => assert.equal(resolveDataDir(), "./data"));
-  withEnv("", () => assert.equal(resolveDataDir(), "./data"));
+Deno.test("resolveDataDir() returns the data cache when neither flag nor environment is set", () => {
+  const env = (vars: Record<string, string>) => (k: string) => vars[k];
+  assert.equal(
+    resolveDataDir(undefined, env({ HOME: "/home/ada" })),
+    "/home/ada/.cache/gpt2-webgpu/data",
+  );
+  assert.equal(
+    resolveDataDir("", env({ GPT2_DATA_DIR: "", GPT2_CACHE_DIR: "/c", HOME: "/h" })),
+    join("/c", "data"),
+  );
+});
+
+Deno.test("dataCacheDir() prefers GPT2_CACHE_DIR, then HOME, and says what to set when neither is", () => {
+  assert.equal(dataCacheDir((k) => ({ GPT2_CACHE_DIR: "/c", HOME: "/h" })[k]), join("/c", "data"));
+  assert.equal(
+    dataCacheDir((k) => ({ USERPROFILE: "C:/u" })[k]),
+    join("C:/u", ".cache", "gpt2-webgpu", "data"),
+  );
+  assert.throws(() => dataCacheDir(() => undefined), /set GPT2_DATA_DIR, GPT2_CACHE_DIR or HOME/);
 });
 
 Deno.test("dataFile() returns the joined path when the file exists", async () => {
@@ -68,14 +90,27 @@ Deno.test("dataFile() throws when the name is a folder, not a file", async () =>
   }
 });
 
-Deno.test("testDataDir() finds the shared data folder when GPT2_DATA_DIR is unset", () => {
-  withEnv(undefined, () => {
-    const dir = testDataDir();
-    assert.ok(Deno.statSync(join(dir, "sonnets.txt")).isFile, dir);
-    assert.ok(Deno.statSync(join(dir, "quora-dev.csv")).isFile, dir);
-  });
+Deno.test("dataFile() falls back to the sonnet files that ship with the module", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = dataFile(dir, "sonnets.txt");
+    assert.equal(path, bundledDataFile("sonnets.txt"));
+    assert.match(path, /tasks[\\/]data[\\/]sonnets[\\/]sonnets\.txt$/);
+    await Deno.writeTextFile(join(dir, "sonnets.txt"), "1\nmine\n");
+    assert.equal(dataFile(dir, "sonnets.txt"), join(dir, "sonnets.txt"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
-Deno.test("testDataDir() returns GPT2_DATA_DIR when it is set", () => {
-  withEnv("/somewhere/else", () => assert.equal(testDataDir(), "/somewhere/else"));
+Deno.test("dataFile() names the public copy's URL and deno task data when a CSV is missing", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    assert.throws(
+      () => dataFile(dir, "ids-cfimdb-dev.csv"),
+      /public copy: https:\/\/raw\.githubusercontent\.com\/.*ids-cfimdb-dev\.csv\).*deno task data/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -63,9 +63,10 @@ export function parseQuora(
  * @example
  * ```ts
  * import { loadQuora } from "./paraphrase_data.ts";
- * import { dataFile, resolveDataDir } from "./data_dir.ts";
- * const train = await loadQuora(dataFile(resolveDataDir(), "quora-train.csv"), { labelled: true });
- * console.log(`loaded ${train.examples.length}, skipped ${train.skipped.length}`);
+ * const path = await Deno.makeTempFile({ suffix: ".csv" }); // e.g. <data dir>/quora-train.csv
+ * await Deno.writeTextFile(path, "\tid\tsentence1\tsentence2\tis_duplicate\n0\tq1\tHi?\tHello?\t1.0\n");
+ * const train = await loadQuora(path, { labelled: true });
+ * console.log(`loaded ${train.examples.length}, skipped ${train.skipped.length}`); // 1, 0
  * ```
  */
 export async function loadQuora(

@@ -1,50 +1,63 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { dataFile, testDataDir } from "./data_dir.ts";
+import { testDataFile, testNeeds } from "../../tests/fixture.ts";
 import { loadQuora, parseQuora } from "./paraphrase_data.ts";
 
-const real = (name: string) => dataFile(testDataDir(), name);
+const needs = testNeeds(import.meta.url);
+const real = (name: string) => testDataFile(name)!;
 
-Deno.test("loadQuora() skips exactly lines 9066 and 15343 when reading Quora train labelled", async () => {
-  const { examples, skipped } = await loadQuora(real("quora-train.csv"), { labelled: true });
-  // Found independently with awk: the two rows whose is_duplicate field is empty.
-  assert.deepEqual(skipped.map((s) => s.line), [9066, 15343]);
-  assert.ok(skipped.every((s) => /missing label/.test(s.reason)));
-  assert.equal(examples.length, 15371 - 2);
-  const zeros = examples.filter((e) => e.label === 0).length;
-  const ones = examples.filter((e) => e.label === 1).length;
-  assert.deepEqual([zeros, ones], [9636, 5733]);
-  assert.deepEqual(examples[0], {
-    id: "fb362f4b2882476459f585dc3",
-    sentence1: "How much weight will I lose by not eating for a week?",
-    sentence2: "How much weight would I lose if I don't eat at all for 3 weeks?",
-    label: 0,
-    line: 2,
-  });
-});
+Deno.test(
+  "loadQuora() skips exactly lines 9066 and 15343 when reading Quora train labelled",
+  needs.data("quora-train.csv"),
+  async () => {
+    const { examples, skipped } = await loadQuora(real("quora-train.csv"), { labelled: true });
+    // Found independently with awk: the two rows whose is_duplicate field is empty.
+    assert.deepEqual(skipped.map((s) => s.line), [9066, 15343]);
+    assert.ok(skipped.every((s) => /missing label/.test(s.reason)));
+    assert.equal(examples.length, 15371 - 2);
+    const zeros = examples.filter((e) => e.label === 0).length;
+    const ones = examples.filter((e) => e.label === 1).length;
+    assert.deepEqual([zeros, ones], [9636, 5733]);
+    assert.deepEqual(examples[0], {
+      id: "fb362f4b2882476459f585dc3",
+      sentence1: "How much weight will I lose by not eating for a week?",
+      sentence2: "How much weight would I lose if I don't eat at all for 3 weeks?",
+      label: 0,
+      line: 2,
+    });
+  },
+);
 
-Deno.test("loadQuora() keeps all 15,371 rows when reading Quora train unlabelled", async () => {
-  const { examples, skipped } = await loadQuora(real("quora-train.csv"), { labelled: false });
-  assert.equal(examples.length, 15371);
-  assert.deepEqual(skipped, []);
-  const row = examples.find((e) => e.line === 15343);
-  assert.equal(row?.id, "ad118c967d683c93883bf072d");
-  assert.ok(row?.sentence2.startsWith('"Where can I find a dress'), row?.sentence2);
-  assert.equal(row?.label, undefined);
-});
+Deno.test(
+  "loadQuora() keeps all 15,371 rows when reading Quora train unlabelled",
+  needs.data("quora-train.csv"),
+  async () => {
+    const { examples, skipped } = await loadQuora(real("quora-train.csv"), { labelled: false });
+    assert.equal(examples.length, 15371);
+    assert.deepEqual(skipped, []);
+    const row = examples.find((e) => e.line === 15343);
+    assert.equal(row?.id, "ad118c967d683c93883bf072d");
+    assert.ok(row?.sentence2.startsWith('"Where can I find a dress'), row?.sentence2);
+    assert.equal(row?.label, undefined);
+  },
+);
 
-Deno.test("loadQuora() keeps all 3,843 rows when reading Quora dev", async () => {
-  const { examples, skipped } = await loadQuora(real("quora-dev.csv"), { labelled: true });
-  assert.equal(examples.length, 3843);
-  assert.deepEqual(skipped, []);
-  const zeros = examples.filter((e) => e.label === 0).length;
-  assert.deepEqual([zeros, examples.length - zeros], [2397, 1446]);
-  assert.equal(
-    examples[2].sentence2,
-    `"What they didn't mention, and which is really good, is how much time I'd spend out of ` +
-      `the office. Can we replace the ""which"" with ""what""?"`,
-  );
-});
+Deno.test(
+  "loadQuora() keeps all 3,843 rows when reading Quora dev",
+  needs.data("quora-dev.csv"),
+  async () => {
+    const { examples, skipped } = await loadQuora(real("quora-dev.csv"), { labelled: true });
+    assert.equal(examples.length, 3843);
+    assert.deepEqual(skipped, []);
+    const zeros = examples.filter((e) => e.label === 0).length;
+    assert.deepEqual([zeros, examples.length - zeros], [2397, 1446]);
+    assert.equal(
+      examples[2].sentence2,
+      `"What they didn't mention, and which is really good, is how much time I'd spend out of ` +
+        `the office. Can we replace the ""which"" with ""what""?"`,
+    );
+  },
+);
 
 const HEADER = "\tid\tsentence1\tsentence2\tis_duplicate\n";
 
@@ -103,4 +116,11 @@ Deno.test("loadQuora() lowercases both questions when lowercase is set", async (
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("parseQuora() lists the header's columns when the label column is missing", () => {
+  assert.throws(
+    () => parseQuora("\tid\tsentence1\tsentence2\n0\ta\tb\tc\n", "nolabel.csv", { labelled: true }),
+    /nolabel\.csv: no column "is_duplicate" in the header \(columns: "", "id", "sentence1", "sentence2"\)/,
+  );
 });

@@ -69,10 +69,10 @@ export function parseSentiment(
  * @example
  * ```ts
  * import { loadSentiment, SST_NUM_CLASSES } from "./sentiment_data.ts";
- * import { dataFile, resolveDataDir } from "./data_dir.ts";
- * const path = dataFile(resolveDataDir(), "ids-sst-train.csv");
+ * const path = await Deno.makeTempFile({ suffix: ".csv" }); // e.g. <data dir>/ids-sst-train.csv
+ * await Deno.writeTextFile(path, "\tid\tsentence\tsentiment\n0\tab12\ta fine film\t3\n1\tcd34\tdull\t9\n");
  * const train = await loadSentiment(path, { labelled: true, numClasses: SST_NUM_CLASSES });
- * console.log(`loaded ${train.examples.length}, skipped ${train.skipped.length}`);
+ * console.log(`loaded ${train.examples.length}, skipped ${train.skipped.length}`); // 1, 1 (label 9)
  * ```
  */
 export async function loadSentiment(

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { dataFile, testDataDir } from "./data_dir.ts";
+import { testDataFile, testNeeds } from "../../tests/fixture.ts";
 import {
   CFIMDB_NUM_CLASSES,
   loadSentiment,
@@ -8,7 +8,8 @@ import {
   SST_NUM_CLASSES,
 } from "./sentiment_data.ts";
 
-const real = (name: string) => dataFile(testDataDir(), name);
+const needs = testNeeds(import.meta.url);
+const real = (name: string) => testDataFile(name)!;
 
 /** Count of each label, as a plain object, for comparison with counts taken by awk. */
 function labelCounts(labels: (number | undefined)[]): Record<string, number> {
@@ -17,80 +18,100 @@ function labelCounts(labels: (number | undefined)[]): Record<string, number> {
   return counts;
 }
 
-Deno.test("loadSentiment() keeps all 8,544 rows with awk's label counts when reading SST train", async () => {
-  const { examples, skipped } = await loadSentiment(real("ids-sst-train.csv"), {
-    labelled: true,
-    numClasses: SST_NUM_CLASSES,
-  });
-  assert.equal(examples.length, 8544);
-  assert.deepEqual(skipped, []);
-  assert.deepEqual(labelCounts(examples.map((e) => e.label)), {
-    "0": 1092,
-    "1": 2218,
-    "2": 1624,
-    "3": 2322,
-    "4": 1288,
-  });
-  const first = examples[0];
-  assert.equal(first.id, "32a4f146782cbde1b7fa65799");
-  assert.equal(first.label, 3);
-  assert.equal(first.line, 2);
-  assert.ok(first.sentence.startsWith("The Rock is destined"), first.sentence);
-});
+Deno.test(
+  "loadSentiment() keeps all 8,544 rows with awk's label counts when reading SST train",
+  needs.data("ids-sst-train.csv"),
+  async () => {
+    const { examples, skipped } = await loadSentiment(real("ids-sst-train.csv"), {
+      labelled: true,
+      numClasses: SST_NUM_CLASSES,
+    });
+    assert.equal(examples.length, 8544);
+    assert.deepEqual(skipped, []);
+    assert.deepEqual(labelCounts(examples.map((e) => e.label)), {
+      "0": 1092,
+      "1": 2218,
+      "2": 1624,
+      "3": 2322,
+      "4": 1288,
+    });
+    const first = examples[0];
+    assert.equal(first.id, "32a4f146782cbde1b7fa65799");
+    assert.equal(first.label, 3);
+    assert.equal(first.line, 2);
+    assert.ok(first.sentence.startsWith("The Rock is destined"), first.sentence);
+  },
+);
 
-Deno.test("loadSentiment() keeps all 1,101 rows when reading SST dev", async () => {
-  const { examples, skipped } = await loadSentiment(real("ids-sst-dev.csv"), {
-    labelled: true,
-    numClasses: SST_NUM_CLASSES,
-  });
-  assert.equal(examples.length, 1101);
-  assert.deepEqual(skipped, []);
-  assert.deepEqual(labelCounts(examples.map((e) => e.label)), {
-    "0": 139,
-    "1": 289,
-    "2": 229,
-    "3": 279,
-    "4": 165,
-  });
-});
+Deno.test(
+  "loadSentiment() keeps all 1,101 rows when reading SST dev",
+  needs.data("ids-sst-dev.csv"),
+  async () => {
+    const { examples, skipped } = await loadSentiment(real("ids-sst-dev.csv"), {
+      labelled: true,
+      numClasses: SST_NUM_CLASSES,
+    });
+    assert.equal(examples.length, 1101);
+    assert.deepEqual(skipped, []);
+    assert.deepEqual(labelCounts(examples.map((e) => e.label)), {
+      "0": 139,
+      "1": 289,
+      "2": 229,
+      "3": 279,
+      "4": 165,
+    });
+  },
+);
 
-Deno.test("loadSentiment() reads 2,210 unlabelled rows by column name when reading SST test", async () => {
-  const { examples, skipped } = await loadSentiment(real("ids-sst-test-student.csv"), {
-    labelled: false,
-  });
-  assert.equal(examples.length, 2210);
-  assert.deepEqual(skipped, []);
-  assert.deepEqual(examples[0], {
-    id: "b7573736a6ddf7be102b7fee0",
-    sentence: "Effective but too-tepid biopic",
-    line: 2,
-  });
-  assert.equal(examples[2209].id, "95d5aedb8dbdfdcb4705f5e14");
-});
+Deno.test(
+  "loadSentiment() reads 2,210 unlabelled rows by column name when reading SST test",
+  needs.data("ids-sst-test-student.csv"),
+  async () => {
+    const { examples, skipped } = await loadSentiment(real("ids-sst-test-student.csv"), {
+      labelled: false,
+    });
+    assert.equal(examples.length, 2210);
+    assert.deepEqual(skipped, []);
+    assert.deepEqual(examples[0], {
+      id: "b7573736a6ddf7be102b7fee0",
+      sentence: "Effective but too-tepid biopic",
+      line: 2,
+    });
+    assert.equal(examples[2209].id, "95d5aedb8dbdfdcb4705f5e14");
+  },
+);
 
-Deno.test("loadSentiment() throws naming the column when a test file is read as labelled", async () => {
-  await assert.rejects(
-    loadSentiment(real("ids-sst-test-student.csv"), { labelled: true }),
-    /ids-sst-test-student\.csv: no column "sentiment"/,
-  );
-});
+Deno.test(
+  "loadSentiment() throws naming the column when a test file is read as labelled",
+  needs.data("ids-sst-test-student.csv"),
+  async () => {
+    await assert.rejects(
+      loadSentiment(real("ids-sst-test-student.csv"), { labelled: true }),
+      /ids-sst-test-student\.csv: no column "sentiment"/,
+    );
+  },
+);
 
-Deno.test("loadSentiment() reads CFIMDB train, dev and test with 1,707 / 245 / 488 rows", async () => {
-  const opts = { labelled: true, numClasses: CFIMDB_NUM_CLASSES };
-  const train = await loadSentiment(real("ids-cfimdb-train.csv"), opts);
-  const dev = await loadSentiment(real("ids-cfimdb-dev.csv"), opts);
-  const test = await loadSentiment(real("ids-cfimdb-test-student.csv"), { labelled: false });
-  assert.deepEqual(
-    [train.examples.length, dev.examples.length, test.examples.length],
-    [1707, 245, 488],
-  );
-  assert.deepEqual([...train.skipped, ...dev.skipped, ...test.skipped], []);
-  assert.deepEqual(labelCounts(train.examples.map((e) => e.label)), { "0": 856, "1": 851 });
-  assert.deepEqual(labelCounts(dev.examples.map((e) => e.label)), { "0": 123, "1": 122 });
-  // Line 3 of the train file is a quoted field opening with doubled quotes.
-  assert.equal(train.examples[1].id, "40c20f9a5a33fc7289518b5fb");
-  assert.ok(train.examples[1].sentence.startsWith('""" I vaguely remember Ben'));
-});
+Deno.test(
+  "loadSentiment() reads CFIMDB train, dev and test with 1,707 / 245 / 488 rows",
+  needs.data("ids-cfimdb-train.csv", "ids-cfimdb-dev.csv", "ids-cfimdb-test-student.csv"),
+  async () => {
+    const opts = { labelled: true, numClasses: CFIMDB_NUM_CLASSES };
+    const train = await loadSentiment(real("ids-cfimdb-train.csv"), opts);
+    const dev = await loadSentiment(real("ids-cfimdb-dev.csv"), opts);
+    const test = await loadSentiment(real("ids-cfimdb-test-student.csv"), { labelled: false });
+    assert.deepEqual(
+      [train.examples.length, dev.examples.length, test.examples.length],
+      [1707, 245, 488],
+    );
+    assert.deepEqual([...train.skipped, ...dev.skipped, ...test.skipped], []);
+    assert.deepEqual(labelCounts(train.examples.map((e) => e.label)), { "0": 856, "1": 851 });
+    assert.deepEqual(labelCounts(dev.examples.map((e) => e.label)), { "0": 123, "1": 122 });
+    // Line 3 of the train file is a quoted field opening with doubled quotes.
+    assert.equal(train.examples[1].id, "40c20f9a5a33fc7289518b5fb");
+    assert.ok(train.examples[1].sentence.startsWith('""" I vaguely remember Ben'));
+  },
+);
 
 const HEADER = "\tid\tsentence\tsentiment\n";
 

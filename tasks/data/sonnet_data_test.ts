@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { dataFile, testDataDir } from "./data_dir.ts";
+import { testDataFile } from "../../tests/fixture.ts";
 import { loadSonnets, parseSonnets } from "./sonnet_data.ts";
 
-const real = (name: string) => dataFile(testDataDir(), name);
+const real = (name: string) => testDataFile(name)!;
 const range = (from: number, to: number) =>
   Array.from({ length: to - from + 1 }, (_, i) => from + i);
 

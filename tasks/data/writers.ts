@@ -86,7 +86,8 @@ export function formatPredictions(
  * @example
  * ```ts
  * import { writePredictionsCsv } from "./writers.ts";
- * await writePredictionsCsv("predictions/sst-dev-out.csv", "Predicted_Sentiment", [
+ * const dir = await Deno.makeTempDir();
+ * await writePredictionsCsv(`${dir}/sst-dev-out.csv`, "Predicted_Sentiment", [
  *   { id: "ab12", value: 3 },
  * ]);
  * ```
@@ -153,7 +154,10 @@ export function parsePredictions(text: string, fileName: string): PredictionsFil
  * @example
  * ```ts
  * import { readPredictions } from "./writers.ts";
- * const { rows } = await readPredictions("predictions/sst-dev-out.csv");
+ * const path = await Deno.makeTempFile({ suffix: ".csv" }); // e.g. runs/<run>/sst-dev-out.csv
+ * await Deno.writeTextFile(path, "id,Predicted_Sentiment\nab12,3\n");
+ * const { rows } = await readPredictions(path);
+ * console.log(rows); // [{ id: "ab12", value: "3", … }]
  * ```
  */
 export async function readPredictions(path: string): Promise<PredictionsFile> {
@@ -207,7 +211,8 @@ export function formatSonnetFile(
  * @example
  * ```ts
  * import { writeSonnetFile } from "./writers.ts";
- * await writeSonnetFile("predictions/generated_sonnets_dev.txt", [
+ * const dir = await Deno.makeTempDir();
+ * await writeSonnetFile(`${dir}/generated_sonnets_dev.txt`, [
  *   { number: 132, text: "Thine eyes I love, and they, as pitying me," },
  * ]);
  * ```

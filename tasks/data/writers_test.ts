@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { inTempDir, listDir } from "../../tests/temp_dir.ts";
 import { join } from "node:path";
-import { dataFile, testDataDir } from "./data_dir.ts";
+import { testDataFile } from "../../tests/fixture.ts";
 import { loadSonnets, parseSonnets } from "./sonnet_data.ts";
 import {
   formatPredictions,
@@ -104,7 +104,7 @@ Deno.test("formatSonnetFile() writes CS224N's layout when given sonnets", () => 
 });
 
 Deno.test("formatSonnetFile() output reads back with parseSonnets() when given the gold dev sonnets", async () => {
-  const gold = (await loadSonnets(dataFile(testDataDir(), "TRUE_sonnets_held_out_dev.txt")))
+  const gold = (await loadSonnets(testDataFile("TRUE_sonnets_held_out_dev.txt")!))
     .sonnets;
   const back = parseSonnets(formatSonnetFile(gold), "formatted").sonnets;
   assert.deepEqual(back.map((s) => [s.number, s.text]), gold.map((s) => [s.number, s.text]));

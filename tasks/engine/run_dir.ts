@@ -18,8 +18,11 @@ import { pathExists } from "../../model/path_exists.ts";
 import { join } from "node:path";
 import { writeTextAtomic } from "../data/writers.ts";
 
+/** The files of a run folder, by role. */
+export type RunFile = "config" | "metrics" | "summary" | "state";
+
 /** File names inside a run folder. */
-export const RUN_FILES = Object.freeze({
+export const RUN_FILES: Readonly<Record<RunFile, string>> = Object.freeze({
   config: "config.json",
   metrics: "metrics.jsonl",
   summary: "summary.json",
@@ -65,7 +68,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * @example
  * ```ts
  * import { createRunDir } from "./run_dir.ts";
- * await createRunDir("runs/sst-full-20250101-120000", { task: "sst", lr: 2e-5 });
+ * const runs = await Deno.makeTempDir(); // e.g. runs/
+ * await createRunDir(`${runs}/sst-full-20250101-120000`, { task: "sst", lr: 2e-5 });
  * ```
  */
 export async function createRunDir(path: string, config: object): Promise<string> {
@@ -94,7 +98,10 @@ async function readJsonFile(file: string): Promise<unknown> {
  * @example
  * ```ts
  * import { readRunConfig } from "./run_dir.ts";
- * const config = await readRunConfig("runs/sst-full-20250101-120000");
+ * import { createRunDir } from "./run_dir.ts";
+ * const run = await createRunDir(`${await Deno.makeTempDir()}/sst-full`, { task: "sst", lr: 2e-5 });
+ * const config = await readRunConfig(run);
+ * console.log(config.lr); // 0.00002
  * ```
  */
 export async function readRunConfig(dir: string): Promise<Record<string, unknown>> {
@@ -111,7 +118,8 @@ export async function readRunConfig(dir: string): Promise<Record<string, unknown
  * @example
  * ```ts
  * import { appendMetrics } from "./run_dir.ts";
- * await appendMetrics("runs/x", { epoch: 1, train_loss: 1.23, dev_accuracy: 0.51 });
+ * const run = await Deno.makeTempDir(); // a run folder
+ * await appendMetrics(run, { epoch: 1, train_loss: 1.23, dev_accuracy: 0.51 });
  * ```
  */
 export async function appendMetrics(dir: string, record: MetricsRecord): Promise<void> {
@@ -155,7 +163,8 @@ export async function readMetrics(dir: string): Promise<MetricsRecord[]> {
  * @example
  * ```ts
  * import { writeSummary } from "./run_dir.ts";
- * await writeSummary("runs/x", { bestEpoch: 3, dev_accuracy: 0.518, seconds: 812 });
+ * const run = await Deno.makeTempDir(); // a run folder
+ * await writeSummary(run, { bestEpoch: 3, dev_accuracy: 0.518, seconds: 812 });
  * ```
  */
 export async function writeSummary(dir: string, summary: MetricsRecord): Promise<void> {
@@ -192,7 +201,8 @@ function checkState(state: unknown, where: string): TrainState {
  * @example
  * ```ts
  * import { saveTrainState } from "./run_dir.ts";
- * await saveTrainState("runs/x", {
+ * const run = await Deno.makeTempDir(); // a run folder
+ * await saveTrainState(run, {
  *   step: 120, epoch: 1, batchInEpoch: 13, rngState: [1, 2, 3, 4], bestMetric: 0.49,
  * });
  * ```

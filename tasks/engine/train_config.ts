@@ -13,6 +13,7 @@ import { isScheduleName, SCHEDULE_NAMES, type ScheduleName } from "../../strateg
 import { STRATEGIES } from "../../strategies/registry.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
 import { formatSelectOn, parseSelectOn } from "./selection.ts";
+import { formatPooling, parsePooling } from "../classification/pooling_choice.ts";
 import {
   defaultConfig,
   type StrategyOptions,
@@ -102,7 +103,7 @@ const text: Parse = (raw) => {
 };
 
 type NumKey = {
-  [K in keyof TrainConfig]: TrainConfig[K] extends number | null ? K : never;
+  [K in keyof TrainConfig]-?: TrainConfig[K] extends number | null ? K : never;
 }[keyof TrainConfig];
 
 function num(name: string, key: NumKey, parse: Parse, help: string, none = "none"): Flag {
@@ -135,12 +136,55 @@ function gen(
   };
 }
 
+const SCALE_KEYS = ["lowerLayerScale", "upperLayerScale", "headScale"] as const;
+type HeadOptionKey = "poolMeanWeight" | "dropoutSamples" | typeof SCALE_KEYS[number];
+
+/** A flag that sets a classification-head option (strategies with a head only). */
+function headOption(
+  name: string,
+  key: HeadOptionKey,
+  parse: Parse,
+  help: string,
+  show: (c: TrainConfig) => string,
+): Flag {
+  const set = (c: TrainConfig, v: number | string) => {
+    if (!c.hasHead) return "this strategy has no classification head";
+    c.options[key] = v as number;
+  };
+  const arg = key === "poolMeanWeight" ? "NAME" : "N";
+  return { name, arg, help, parse, set, show: (c) => (c.hasHead ? show(c) : "no head") };
+}
+
+/** A flag that sets a text option; it applies where the strategy's row defines that option. */
+function textOption(
+  name: string,
+  key: "separator" | "preprocess",
+  parse: Parse,
+  help: string,
+): Flag {
+  const set = (c: TrainConfig, v: number | string) => {
+    if (c.options[key] === undefined) {
+      return `does not apply to --task=${c.task} --strategy=${c.strategy}`;
+    }
+    (c.options as Record<string, unknown>)[key] = v;
+  };
+  const arg = key === "separator" ? "TEXT" : "NAME";
+  return { name, arg, help, parse, set, show: (c) => c.options[key] ?? "n/a" };
+}
+
+const pooling: Parse = (raw) => parsePooling(raw);
+
+/** The default a layer-wise scale flag shows: "off" unless the row sets a scale (others are 1). */
+const scaleOf = (key: typeof SCALE_KEYS[number]) => (c: TrainConfig) =>
+  SCALE_KEYS.some((k) => c.options[k] !== undefined) ? String(c.options[key] ?? 1) : "off";
+
 // deno-fmt-ignore
 const FLAGS: readonly Flag[] = [
   { name: "task", arg: "NAME", help: TASK_NAMES.join(" | ") + " (required)", parse: text, set: () => {}, show: () => null },
   { name: "strategy", arg: "NAME", help: "per task: see the table below", parse: text, set: () => {}, show: (c) => TASK_STRATEGIES[c.task][0] },
   { name: "model", arg: "gpt2|tiny|PATH", help: "preset name or HF checkpoint folder", parse: text, set: (c, v) => void (c.model = v as string), show: (c) => c.model },
-  { name: "data-dir", arg: "DIR", help: "CS224N data files (else $GPT2_DATA_DIR, else ./data)", parse: text, set: (c, v) => void (c.dataDir = v as string), show: (c) => c.dataDir },
+  { name: "revision", arg: "REV", help: "hub branch, tag or commit of a named --model", parse: text, set: (c, v) => void (c.revision = v as string), show: (c) => c.revision ?? "main" },
+  { name: "data-dir", arg: "DIR", help: "CS224N data files (else $GPT2_DATA_DIR, else the data cache)", parse: text, set: (c, v) => void (c.dataDir = v as string), show: (c) => c.dataDir },
   num("epochs", "epochs", int(1), "passes over the training data"),
   num("batch-size", "batchSize", int(1), "examples per optimizer step"),
   num("lr", "lr", float(0, 10, true, false), "base learning rate"),
@@ -148,6 +192,13 @@ const FLAGS: readonly Flag[] = [
   { ...num("dropout", "dropout", float(0, 1, false, true), "classification head dropout"), set: (c, v) => (c.hasHead ? void (c.dropout = v as number) : "this strategy has no classification head; use --model-dropout") },
   num("model-dropout", "modelDropout", float(0, 1, false, true), "GPT-2's embedding/attention/residual dropout"),
   num("label-smoothing", "labelSmoothing", float(0, 1, false, true), "cross-entropy label smoothing ε"),
+  headOption("pooling", "poolMeanWeight", pooling, "head input: last | mean | mixed:W (W × masked mean + (1 − W) × last token)", (c) => formatPooling(c.options.poolMeanWeight ?? 0)),
+  headOption("msd-samples", "dropoutSamples", int(1, 64), "multi-sample dropout: masks through the head, losses averaged", (c) => String(c.options.dropoutSamples ?? 1)),
+  headOption("lower-lr-scale", "lowerLayerScale", float(0, 100, true, false), "layer-wise lr: × for embeddings and the lower half of the blocks", scaleOf("lowerLayerScale")),
+  headOption("upper-lr-scale", "upperLayerScale", float(0, 100, true, false), "layer-wise lr: × for the upper half of the blocks and ln_f", scaleOf("upperLayerScale")),
+  headOption("head-lr-scale", "headScale", float(0, 100, true, false), "layer-wise lr: × for the classification head", scaleOf("headScale")),
+  textOption("preprocess", "preprocess", (raw) => { if (raw !== "cs224n" && raw !== "none") throw new Error("expected cs224n or none"); return raw; }, "question preprocessing: cs224n (lower-case, split . ? , ') | none"),
+  textOption("separator", "separator", text, "literal text between the two questions"),
   num("seed", "seed", int(0, 2 ** 32 - 1), "seed of data order, dropout, init and sampling"),
   num("max-steps", "maxSteps", int(0), "stop after this many optimizer steps (0: only evaluate and generate)"),
   num("limit", "limit", int(1), "use only the first N training examples", "all"),
@@ -174,7 +225,7 @@ const FLAGS: readonly Flag[] = [
  * ```ts
  * import { HelpRequested, parseTrainArgs } from "./train_config.ts";
  * try {
- *   parseTrainArgs(Deno.args);
+ *   parseTrainArgs(["--task=sonnet", "--help"]); // e.g. Deno.args
  * } catch (error) {
  *   if (!(error instanceof HelpRequested)) throw error;
  *   console.log(error.message); // then exit 0
@@ -182,6 +233,7 @@ const FLAGS: readonly Flag[] = [
  * ```
  */
 export class HelpRequested extends Error {
+  /** An error whose message is the help text `text`. */
   constructor(text: string) {
     super(text);
     this.name = "HelpRequested";

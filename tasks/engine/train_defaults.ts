@@ -49,11 +49,17 @@ export interface StrategyOptions {
   discriminativeFactor?: number;
   /** ULMFiT: transformer blocks per layer group (`--ulmfit-groups`; default: every group unfreezes). */
   ulmfitBlocksPerGroup?: number;
-  /** Task C pooling: weight of the masked mean (the last token gets 1 − this): 0.7. */
+  /** Paraphrase framing: a classification head on "s1 SEP s2", or CS224N's cloze prompt. */
+  framing?: "linear" | "cloze";
+  /** Paraphrase `linear` framing: the literal text between the questions (`--separator`). */
+  separator?: string;
+  /** Paraphrase: question preprocessing (`--preprocess`): CS224N's or none. */
+  preprocess?: "cs224n" | "none";
+  /** Pooling (`--pooling`): weight of the masked mean, the last token gets 1 − this (Task C: 0.7). */
   poolMeanWeight?: number;
-  /** Task C multi-sample dropout: dropout masks averaged per example (3). */
+  /** Multi-sample dropout (`--msd-samples`): dropout masks averaged per example (Task C: 3). */
   dropoutSamples?: number;
-  /** Task C layer-wise rates: multipliers of lower blocks, upper blocks and head (0.5, 1, 2). */
+  /** Layer-wise rates (`--lower-lr-scale` …): multipliers of lower blocks, upper blocks, head (Task C: 0.5, 1, 2). */
   lowerLayerScale?: number;
   /** See `lowerLayerScale`. */
   upperLayerScale?: number;
@@ -101,7 +107,9 @@ export interface TrainConfig {
   strategy: string;
   /** `--model`: `gpt2`, `tiny` (another preset) or an HF checkpoint folder. */
   model: string;
-  /** `--data-dir`, else `$GPT2_DATA_DIR`, else `./data`. */
+  /** `--revision`: the hub branch, tag or commit of a named `--model` (absent: `main`). */
+  revision?: string;
+  /** `--data-dir`, else `$GPT2_DATA_DIR`, else the data cache (`~/.cache/gpt2-webgpu/data`). */
   dataDir: string;
   /** `--out`: the run folder. */
   out: string;

@@ -1,7 +1,8 @@
 /**
  * The Quora paraphrase task's registry entry: its rows of the defaults table (SEED.md's
- * paraphrase settings), selection by dev accuracy, and `deno task eval --task=quora --pred FILE
- * --gold FILE`. Training is not built yet: `create` says so.
+ * paraphrase settings: `linear`, `cloze`, `taskc`), selection by dev accuracy, the task
+ * (`paraphrase_task.ts`), and `deno task eval --task=quora --pred FILE --gold FILE` (accuracy,
+ * macro F1, the paraphrase class's precision, recall and F1, the confusion matrix).
  *
  * @module
  */
@@ -11,17 +12,27 @@ import { formatLoadSummary } from "../data/csv.ts";
 import { parseQuora } from "../data/paraphrase_data.ts";
 import type { TaskDefinition } from "../engine/task.ts";
 import type { TaskDefaults } from "../engine/train_defaults.ts";
+import { createParaphraseTask } from "./paraphrase_task.ts";
+import { SELECT_ON_DEV } from "../engine/selection.ts";
+import { formatPositiveClass } from "./paraphrase_metrics.ts";
 
-/** The Quora rows of the defaults table; `linear` (the study's baseline) is the default. */
+const TEXT = { preprocess: "cs224n", separator: "[SEP]" } as const;
+/** The study's experiments choose their epoch on dev, as the study did (no held-out scoring yet). */
+const STUDY = { selectOn: SELECT_ON_DEV };
+
+/**
+ * The Quora rows of the defaults table; `linear` (the study's baseline) is the default. The row
+ * key is the framing's `--strategy` name; `options.framing` says which framing it runs.
+ */
 // deno-fmt-ignore
 export const QUORA_DEFAULTS: TaskDefaults = {
   strategies: {
-    linear: { uses: "full", epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, source: "SEED.md paraphrase baseline" },
-    cloze: { uses: "full", epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, hasHead: false, source: "SEED.md bs/lr; baseline's epochs" },
+    linear: { uses: "full", epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, options: { framing: "linear", ...TEXT }, ...STUDY, source: "SEED.md paraphrase baseline; selects on dev as the study" },
+    cloze: { uses: "full", epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, hasHead: false, options: { framing: "cloze", preprocess: "cs224n" }, ...STUDY, source: "SEED.md bs/lr; baseline's epochs; selects on dev as the study" },
     taskc: {
       uses: "full", epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0.2, labelSmoothing: 0.1, schedule: "cosine", scheduleOptions: { minLrRatio: 0 },
-      options: { poolMeanWeight: 0.7, dropoutSamples: 3, lowerLayerScale: 0.5, upperLayerScale: 1, headScale: 2 },
-      source: "SEED.md Task C; dropout 0.2, the middle of its 0.1–0.3",
+      options: { framing: "linear", ...TEXT, poolMeanWeight: 0.7, dropoutSamples: 3, lowerLayerScale: 0.5, upperLayerScale: 1, headScale: 2 },
+      ...STUDY, source: "SEED.md Task C; dropout 0.2, the middle of its 0.1–0.3; selects on dev as the study",
     },
   },
   select: { metric: "dev_accuracy", mode: "max" },
@@ -34,11 +45,7 @@ export const QUORA_TASK: TaskDefinition = {
   name: "quora",
   summary: "Quora question pairs: paraphrase or not (linear head, cloze yes/no, Task C recipe)",
   defaults: QUORA_DEFAULTS,
-  create() {
-    return Promise.reject(
-      new Error("--task quora: training is not available in this version yet (eval is)"),
-    );
-  },
+  create: createParaphraseTask,
   evaluation: {
     flags: ["pred", "gold"],
     async run(files) {
@@ -56,7 +63,7 @@ export const QUORA_TASK: TaskDefinition = {
         { column: "Predicted_Is_Paraphrase", numClasses: 2 },
       );
       return `${formatLoadSummary(files.gold, gold)}\nquora: ${s.examples} predictions scored\n\n` +
-        formatClassificationReport(s.report);
+        formatClassificationReport(s.report) + `\n${formatPositiveClass(s.report)}\n`;
     },
   },
 };

@@ -4,7 +4,9 @@
  * kept), the classification head classifies its last real token, cross-entropy trains it.
  * Sentences are lower-cased first, as CS224N's `load_data` does (`sentence.lower().strip()` on
  * train, dev and test), unless `--lowercase=false`.
- * The run's strategy comes from the strategy registry (`strategies/registry.ts`).
+ * The run's strategy comes from the strategy registry (`strategies/registry.ts`). The
+ * classification options shared with paraphrase (`classifier_training.ts`: `--pooling`,
+ * `--msd-samples`) apply here too, and layer-wise rates with `full`.
  *
  * Outputs in the run folder: CS224N's prediction files `<task>-dev-out.csv` and
  * `<task>-test-out.csv` (`id,Predicted_Sentiment`, every test row), the best checkpoint's full
@@ -18,15 +20,16 @@
  */
 import { join } from "node:path";
 import { classificationReport } from "../../eval/classification.ts";
-import { crossEntropy } from "../../kernels/cross_entropy.ts";
 import type { GPT2 } from "../../model/gpt2.ts";
 import { encode, padBatch } from "../../model/tokenizer.ts";
 import { attachStrategy } from "../../strategies/registry.ts";
-import { classify, createClassifierHead } from "../classification/classifier_head.ts";
+import { createClassifierHead } from "../classification/classifier_head.ts";
+import { classifierLoss, classifierSettings } from "../classification/classifier_training.ts";
 import { predictClasses } from "../classification/predict.ts";
 import { meanCrossEntropy, reportMetrics } from "../classification/report.ts";
 import { formatLoadSummary } from "../data/csv.ts";
 import { dataFile } from "../data/data_dir.ts";
+import { ensureDataFiles } from "../data/data_fetch.ts";
 import {
   CFIMDB_NUM_CLASSES,
   loadSentiment,
@@ -144,7 +147,9 @@ async function load(
  * skipped counts), creates the head, and sets which parameters train.
  *
  * @example
- * ```ts
+ * Not run by the doc tests (`ignore`): it needs the SST files and trains for hours on a CPU.
+ *
+ * ```ts ignore
  * const config = parseTrainArgs(["--task=sst", "--strategy=ulmfit", "--model=tiny"]);
  * const model = await loadModel(config.model);
  * const task = await createSentimentTask(config, model);
@@ -163,6 +168,7 @@ export async function createSentimentTask(
   const spec = SENTIMENT_TASKS[task];
   const K = spec.numClasses;
   const maxLength = Math.min(config.maxLength ?? Infinity, model.config.nPositions);
+  await ensureDataFiles(config.dataDir, [spec.train, spec.dev, spec.test], { log });
   const lowercase = config.lowercase ?? false; // runs saved before the flag lower-cased nothing
   const train = (await load(config.dataDir, spec.train, true, K, lowercase, log))
     .slice(0, config.limit ?? undefined);
@@ -176,12 +182,14 @@ export async function createSentimentTask(
   );
   const headSeed = (Math.imul(config.seed, 2654435761) + 0x68656164) >>> 0;
   const head = createClassifierHead(model.gpu, model.config.nEmbd, K, { seed: headSeed });
+  const settings = classifierSettings(config);
   const strategy = attachStrategy(config, model, head.params(), log);
+  const pooling = { poolMeanWeight: settings.poolMeanWeight };
   const outputs = sentimentOutputs(task);
   const devGold = dev.map((e) => e.label!);
   let epoch = 0;
   const report = async () => {
-    const p = await predictClasses(model, head, devSequences, config.batchSize);
+    const p = await predictClasses(model, head, devSequences, config.batchSize, pooling);
     return { p, report: classificationReport(devGold, p.classes, K) };
   };
   return {
@@ -192,12 +200,7 @@ export async function createSentimentTask(
       return { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen, labels };
     },
     loss(batch, ctx) {
-      const logits = classify(model, head, batch, {
-        training: true,
-        seed: ctx.seed,
-        dropout: config.dropout,
-      });
-      const loss = crossEntropy(logits, batch.labels, { labelSmoothing: config.labelSmoothing });
+      const loss = classifierLoss(model, head, batch, batch.labels, settings, ctx.seed);
       return { loss, tokens: batch.mask.reduce((a, b) => a + b, 0) };
     },
     extraParams: () => new Map([...head.params(), ...strategy.params()]),
@@ -233,6 +236,7 @@ export async function createSentimentTask(
         head,
         sentimentSequences(test, maxLength).sequences,
         config.batchSize,
+        pooling,
       );
       const rows = (examples: SentimentExample[], classes: number[]) =>
         examples.map((e, i) => ({ id: e.id, value: classes[i] }));

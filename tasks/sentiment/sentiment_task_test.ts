@@ -4,7 +4,7 @@ import { testGpu } from "../../kernels/testing.ts";
 import { loadCheckpointTensors } from "../../model/checkpoint.ts";
 import { saveModel } from "../../model/load.ts";
 import { smallModel } from "../../tests/small_model.ts";
-import { dataFile, resolveDataDir } from "../data/data_dir.ts";
+import { testDataDir, testDataFile, testNeeds } from "../../tests/fixture.ts";
 import { loadSentiment } from "../data/sentiment_data.ts";
 import {
   createSentimentTask,
@@ -35,10 +35,11 @@ Deno.test("sentimentSequences() keeps each sentence's first maxLength tokens and
   });
 });
 
-Deno.test("createSentimentTask() lower-cases every sentence as CS224N unless --lowercase=false", async () => {
-  const sentence = (await loadSentiment(dataFile(resolveDataDir(), SENTIMENT_TASKS.sst.train), {
-    labelled: true,
-  })).examples[0].sentence;
+Deno.test("createSentimentTask() lower-cases every sentence as CS224N unless --lowercase=false", {
+  ignore: testDataFile(SENTIMENT_TASKS.sst.train) === null,
+}, async () => {
+  const path = testDataFile(SENTIMENT_TASKS.sst.train)!;
+  const sentence = (await loadSentiment(path, { labelled: true })).examples[0].sentence;
   assert.notEqual(sentence, sentence.toLowerCase(), "the first SST sentence has capitals");
   const model = smallModel(await gpu(), 7);
   try {
@@ -47,7 +48,7 @@ Deno.test("createSentimentTask() lower-cases every sentence as CS224N unless --l
         "--task=sst",
         "--limit=1",
         `--lowercase=${flag}`,
-        `--data-dir=${resolveDataDir()}`,
+        `--data-dir=${join(path, "..")}`,
       ]);
       const task = await createSentimentTask(config, model, () => {});
       assert.deepEqual([...task.makeBatch([0]).ids], encode(text), `--lowercase=${flag}`);
@@ -78,7 +79,7 @@ async function endToEnd(task: "sst" | "cfimdb", testRows: number): Promise<void>
   try {
     const modelDir = join(dir, "model");
     const start = await smallCheckpoint(modelDir);
-    const testIds = (await loadSentiment(dataFile(resolveDataDir(), SENTIMENT_TASKS[task].test), {
+    const testIds = (await loadSentiment(testDataFile(SENTIMENT_TASKS[task].test)!, {
       labelled: false,
     })).examples.map((e) => e.id);
     assert.equal(testIds.length, testRows);
@@ -91,6 +92,7 @@ async function endToEnd(task: "sst" | "cfimdb", testRows: number): Promise<void>
         `--task=${task}`,
         `--strategy=${strategy}`,
         `--model=${modelDir}`,
+        `--data-dir=${testDataDir()}`,
         `--limit=${limit}`,
         "--eval-limit=8",
         "--max-steps=2",
@@ -150,10 +152,24 @@ async function endToEnd(task: "sst" | "cfimdb", testRows: number): Promise<void>
   }
 }
 
-Deno.test("sentiment task runs full, last-linear and ulmfit end to end on SST-5", async () => {
-  await endToEnd("sst", 2210);
-});
+const needs = testNeeds(import.meta.url);
+const files = (task: "sst" | "cfimdb") => {
+  const { train, dev, test } = SENTIMENT_TASKS[task];
+  return needs.data(train, dev, test);
+};
 
-Deno.test("sentiment task runs full, last-linear and ulmfit end to end on CFIMDB", async () => {
-  await endToEnd("cfimdb", 488);
-});
+Deno.test(
+  "sentiment task runs full, last-linear and ulmfit end to end on SST-5",
+  files("sst"),
+  async () => {
+    await endToEnd("sst", 2210);
+  },
+);
+
+Deno.test(
+  "sentiment task runs full, last-linear and ulmfit end to end on CFIMDB",
+  files("cfimdb"),
+  async () => {
+    await endToEnd("cfimdb", 488);
+  },
+);

@@ -41,7 +41,18 @@ export type SonnetProcessor = (logits: Float32Array, ctx: SonnetProcessorContext
  * console.log(CONTROL_DEFAULTS.newlineAfterWords); // 12
  * ```
  */
-export const CONTROL_DEFAULTS = Object.freeze({
+export const CONTROL_DEFAULTS: Readonly<
+  Record<
+    | "lines"
+    | "punctuationAfterWords"
+    | "punctuationBoost"
+    | "newlineAfterWords"
+    | "newlineBoost"
+    | "repetitionWindow"
+    | "repetitionPenalty",
+    number
+  >
+> = Object.freeze({
   /** Lines of a sonnet: {@linkcode stopAtLines}. */
   lines: 14,
   /** {@linkcode punctuationBoost}: words on the line before boosting. */

@@ -23,6 +23,7 @@ import type { LogitsProcessor } from "../../model/sampling.ts";
 import { decode, encode, EOS_ID, padBatch } from "../../model/tokenizer.ts";
 import { attachStrategy } from "../../strategies/registry.ts";
 import { dataFile } from "../data/data_dir.ts";
+import { ensureDataFiles } from "../data/data_fetch.ts";
 import { loadSonnets, parseSonnets, type Sonnet } from "../data/sonnet_data.ts";
 import {
   newlineBoost,
@@ -44,9 +45,13 @@ export const SONNET_OUTPUTS = {
 
 /** A batch of whole sonnets, right-padded. */
 export interface SonnetBatch {
+  /** Token ids, (batch, seqLen) row-major, padded with EOS. */
   ids: Int32Array;
+  /** 1 for a real token, 0 for padding. */
   mask: Float32Array;
+  /** Sonnets in the batch. */
   batch: number;
+  /** Tokens per row. */
   seqLen: number;
 }
 
@@ -129,6 +134,14 @@ export async function generateSonnets(
   return out;
 }
 
+/** The data files the sonnet task reads (they ship with the module). */
+export const SONNET_FILES = [
+  "sonnets.txt",
+  "TRUE_sonnets_held_out_dev.txt",
+  "sonnets_held_out_dev.txt",
+  "sonnets_held_out.txt",
+] as const;
+
 /**
  * Builds the sonnet task for a run: loads the files, sets which parameters train.
  */
@@ -140,6 +153,7 @@ export async function createSonnetTask(
   const g = config.generation;
   if (!g) throw new Error("sonnet task: the configuration has no generation settings");
   const maxLength = Math.min(config.maxLength ?? Infinity, model.config.nPositions);
+  await ensureDataFiles(config.dataDir, SONNET_FILES, { log });
   const train = (await loadSonnets(dataFile(config.dataDir, "sonnets.txt"))).sonnets
     .slice(0, config.limit ?? undefined);
   const gold = (await loadSonnets(dataFile(config.dataDir, "TRUE_sonnets_held_out_dev.txt")))

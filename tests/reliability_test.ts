@@ -57,7 +57,8 @@ Deno.test("train --lr=10 --grad-clip=0 warns, writes best/ and only numbers or n
     assert.equal(metrics[1].dev_perplexity, null, "an overflowing perplexity is null");
     assert.ok((metrics[1].train_loss as number) > 4 * (metrics[0].train_loss as number));
     const summary = JSON.parse(await Deno.readTextFile(join(out, "summary.json")));
-    onlyNumbersOrNull(summary.final, "summary.final");
+    onlyNumbersOrNull(summary.selected, "summary.selected");
+    onlyNumbersOrNull(summary.last_epoch, "summary.last_epoch");
   });
 });
 

@@ -111,7 +111,7 @@ for (const strategy of ["linear", "cloze", "taskc"]) {
           `--pred=${join(out, QUORA_OUTPUTS.dev)}`,
           `--gold=${join(dir, "quora-dev.csv")}`,
         ]);
-        const f = summary.final;
+        const f = summary.selected;
         assert.equal(reported(text, /accuracy\s+(\S+)/), f.dev_accuracy.toFixed(4));
         assert.equal(reported(text, /macro F1\s+(\S+)/), f.dev_macro_f1.toFixed(4));
         assert.equal(

@@ -55,10 +55,10 @@ Deno.test("train --task=sonnet --model=tiny writes checkpoints, generations and 
   const gold = await Deno.readTextFile(testDataFile("TRUE_sonnets_held_out_dev.txt")!);
   const scores = scoreSonnetFiles(dev, "dev", gold, "gold", quiet);
   const summary = JSON.parse(await Deno.readTextFile(join(out, "summary.json")));
-  assert.equal(summary.final.chrf, scores.chrf);
-  assert.equal(summary.final.rhyme_accuracy_whole, scores.rhyme_accuracy_whole);
-  assert.equal(summary.final.rhyme_accuracy_continuation, scores.rhyme_accuracy_continuation);
-  assert.ok(summary.final.dev_perplexity_continuation > 1);
+  assert.equal(summary.selected.chrf, scores.chrf);
+  assert.equal(summary.selected.rhyme_accuracy_whole, scores.rhyme_accuracy_whole);
+  assert.equal(summary.selected.rhyme_accuracy_continuation, scores.rhyme_accuracy_continuation);
+  assert.ok(summary.selected.dev_perplexity_continuation > 1);
   await Deno.remove(out, { recursive: true });
 });
 
@@ -134,7 +134,7 @@ Deno.test("train --task=sonnet --strategy=prefix-unlikelihood runs end to end an
   assert.equal(result.status, "completed");
   const summary = JSON.parse(await Deno.readTextFile(join(out, "summary.json")));
   assert.equal(summary.strategy, "prefix-unlikelihood");
-  assert.ok(summary.final.dev_perplexity > 1);
+  assert.ok(summary.selected.dev_perplexity > 1);
   const config = JSON.parse(await Deno.readTextFile(join(out, "adapter/adapter_config.json")));
   assert.deepEqual([config.peft_type, config.num_virtual_tokens], ["PREFIX_TUNING", 10]);
   const extras = join(out, "checkpoint/extras.safetensors");

@@ -8,7 +8,9 @@ import type { ClassificationReport } from "../../eval/classification.ts";
 
 /**
  * The numeric dev metrics of a report, as the engine logs them: `<prefix>_accuracy`,
- * `<prefix>_macro_f1` and per class `<prefix>_precision_<k>` / `<prefix>_recall_<k>`.
+ * `<prefix>_macro_f1` (scikit-learn's `f1_score(average="macro")`, as CS224N reports it: over the
+ * labels in gold or predictions), `<prefix>_macro_f1_all_classes` (absent classes count 0) and per
+ * class `<prefix>_precision_<k>` / `<prefix>_recall_<k>`.
  *
  * @example
  * ```ts
@@ -21,6 +23,7 @@ export function reportMetrics(r: ClassificationReport, prefix = "dev"): Record<s
   const out: Record<string, number> = {
     [`${prefix}_accuracy`]: r.accuracy,
     [`${prefix}_macro_f1`]: r.macroF1,
+    [`${prefix}_macro_f1_all_classes`]: r.macroF1AllClasses,
   };
   r.perClass.forEach((c, k) => {
     out[`${prefix}_precision_${k}`] = c.precision;

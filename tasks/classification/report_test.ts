@@ -8,6 +8,7 @@ Deno.test("reportMetrics() names accuracy, macro F1 and per-class precision and 
   assert.deepEqual(Object.keys(m), [
     "dev_accuracy",
     "dev_macro_f1",
+    "dev_macro_f1_all_classes",
     "dev_precision_0",
     "dev_recall_0",
     "dev_precision_1",
@@ -20,6 +21,14 @@ Deno.test("reportMetrics() names accuracy, macro F1 and per-class precision and 
     1,
     0.5,
   ]);
+});
+
+Deno.test("reportMetrics() gives scikit-learn's macro F1 and the all-classes variant apart", () => {
+  // 5 classes, only 0 and 1 occur: sklearn's macro F1 averages over {0, 1} (2/3 each), the
+  // all-classes variant over 5 (2·(2/3) / 5)
+  const m = reportMetrics(classificationReport([0, 1, 1], [0, 0, 1], 5), "heldout");
+  assert.ok(Math.abs(m.heldout_macro_f1 - 2 / 3) < 1e-12, String(m.heldout_macro_f1));
+  assert.ok(Math.abs(m.heldout_macro_f1_all_classes - 4 / 15) < 1e-12);
 });
 
 Deno.test("meanCrossEntropy() equals −log softmax of the gold class averaged over rows", () => {

@@ -21,8 +21,9 @@ import { resumedConfig } from "../engine/resume_flags.ts";
 import { acquireRunLock, type RunLock } from "../engine/run_lock.ts";
 import type { TrainingTask } from "../engine/task.ts";
 import { findTask } from "../registry.ts";
+import { formatSelectOn } from "../engine/selection.ts";
 import { HelpRequested, parseTrainArgs, type TrainConfig } from "../engine/train_config.ts";
-import { train, TrainingDiverged, type TrainResult } from "../engine/trainer.ts";
+import { runSplit, train, TrainingDiverged, type TrainResult } from "../engine/trainer.ts";
 import type { GPT2 } from "../../model/gpt2.ts";
 
 /** Builds the task a configuration names, through the task registry. */
@@ -32,6 +33,30 @@ export async function createTask(
   log: (message: string) => void,
 ): Promise<TrainingTask> {
   return await findTask(config.task).create(config, model, log);
+}
+
+/**
+ * The final log of a completed run: the selected checkpoint's dev scores and the last epoch's,
+ * named apart (with `--select-on=heldout:F` the selected epoch was chosen without looking at dev).
+ *
+ * @example
+ * ```ts
+ * log(formatRunEnd(result, config)); // "done: 12 steps; …\nselected (epoch 2 of 3, …):\n  …"
+ * ```
+ */
+export function formatRunEnd(result: TrainResult, config: TrainConfig): string {
+  const show = (m: Record<string, number>) =>
+    Object.entries(m).filter(([k]) => !/_(precision|recall)_\d+$/.test(k))
+      .map(([k, v]) => `  ${k}: ${Number.isInteger(v) ? v : v.toFixed(4)}`).join("\n");
+  const on = config.selectOn?.source === "heldout"
+    ? `held-out ${formatSelectOn(config.selectOn)}`
+    : "dev";
+  const chosen = result.bestEpoch === null
+    ? "no evaluation: the last weights"
+    : `epoch ${result.bestEpoch} of ${config.epochs}, chosen on ${on}`;
+  return `done: ${result.steps} steps; outputs in ${config.out}\n` +
+    `selected (${chosen}):\n${show(result.selectedMetrics)}\n` +
+    `last epoch:\n${show(result.lastEpochMetrics)}`;
 }
 
 /** Options of {@link runTraining} (tests inject an interrupt). */
@@ -93,6 +118,7 @@ export async function runTraining(argv: string[], options: RunOptions = {}): Pro
     model = loaded;
     checkMaxLength(config, loaded);
     const task = await createTask(config, loaded, log);
+    runSplit(config, task); // --select-on must suit the task before anything is written
     if (resume === null) {
       // Everything is validated: only now does the run folder appear.
       await createRunDir(config.out, config);
@@ -133,7 +159,10 @@ async function trainWithCtrlC(
   log: (message: string) => void,
 ): Promise<TrainResult> {
   const resume = config.resume;
-  const stepsPerEpoch = Math.max(1, Math.ceil(task.trainSize / config.batchSize));
+  const stepsPerEpoch = Math.max(
+    1,
+    Math.ceil(runSplit(config, task).train.length / config.batchSize),
+  );
   const totalSteps = Math.max(
     1,
     Math.min(config.epochs * stepsPerEpoch, config.maxSteps ?? Infinity),
@@ -165,11 +194,8 @@ async function trainWithCtrlC(
       interrupt,
       resume: resume !== null,
     });
-    if (result.status === "completed") {
-      const final = Object.entries(result.finalMetrics)
-        .map(([k, v]) => `  ${k}: ${Number.isInteger(v) ? v : v.toFixed(4)}`).join("\n");
-      log(`done: ${result.steps} steps; outputs in ${config.out}\n${final}`);
-    } else {
+    if (result.status === "completed") log(formatRunEnd(result, config));
+    else {
       log(`resume with: deno task train --resume=${config.out}`);
     }
     return result;

@@ -48,6 +48,14 @@ export interface TrainingTask<B = unknown> {
   /** Dev metrics; must include the metric the run selects its best checkpoint by. */
   evaluate(): Promise<Record<string, number>>;
   /**
+   * Metrics of the given training examples in evaluation mode (no dropout), keyed as
+   * {@linkcode evaluate}'s with `prefix` in place of `dev` (`heldout_accuracy`,
+   * `train_perplexity`, …). The engine calls it with the held-out examples to select on when
+   * `--select-on=heldout:F`; learning tests call it on the examples that trained. A task without
+   * it can only select on dev.
+   */
+  evaluateExamples?(indices: readonly number[], prefix: string): Promise<Record<string, number>>;
+  /**
    * After training, with the best weights loaded: writes predictions or generations into the
    * run folder and returns the final metrics. Long work runs as `control.part(...)` so that
    * Ctrl-C stops it and `--resume` redoes only the parts not done (`control` is absent when the

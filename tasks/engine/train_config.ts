@@ -13,6 +13,7 @@ import { isScheduleName, SCHEDULE_NAMES, type ScheduleName } from "../../strateg
 import { resolveLoraTargets } from "../../strategies/lora.ts";
 import { STRATEGIES } from "../../strategies/registry.ts";
 import { resolveDataDir } from "../data/data_dir.ts";
+import { formatSelectOn, parseSelectOn } from "./selection.ts";
 import { formatPooling, parsePooling } from "../classification/pooling_choice.ts";
 import {
   defaultConfig,
@@ -212,6 +213,8 @@ const FLAGS: readonly Flag[] = [
   num("eval-limit", "evalLimit", int(1), "evaluate on only the first N dev examples", "all"),
   num("max-length", "maxLength", int(2), "truncate sequences to N tokens", "model context"),
   num("grad-clip", "gradClip", float(0, Infinity, false, true), "clip the global gradient norm (0 = off)"),
+  { name: "select-on", arg: "dev|heldout:F", help: "choose the kept epoch on dev (the study's way) or on a held-out fraction F of train", parse: (raw) => (parseSelectOn(raw), raw), set: (c, v) => void (c.selectOn = parseSelectOn(v as string)), show: (c) => formatSelectOn(c.selectOn) },
+  { name: "lowercase", arg: "true|false", help: "lower-case the text as CS224N's loader does", parse: (raw) => { if (raw !== "true" && raw !== "false") throw new Error("expected true or false"); return raw; }, set: (c, v) => { if (c.lowercase === null) return `applies to tasks that lower-case (${TASK_NAMES.filter((t) => defaultConfig(t).lowercase !== null).join(", ")})`; c.lowercase = v === "true"; }, show: (c) => c.lowercase === null ? "not this task" : String(c.lowercase) },
   { name: "schedule", arg: "NAME", help: SCHEDULE_NAMES.join(" | "), parse: (raw) => { if (!isScheduleName(raw)) throw new Error(`expected one of ${SCHEDULE_NAMES.join(", ")}`); return raw; }, set: (c, v) => void (c.schedule = v as ScheduleName), show: (c) => c.schedule },
   num("warmup", "warmup", int(0), "linear warm-up steps (not with slanted)"),
   strategyOption("last-blocks", ["last-blocks", "unlikelihood"], "lastBlocks", int(1), "last-blocks: how many of the last blocks train", "4"),
@@ -405,7 +408,7 @@ export function helpText(task?: string, strategy?: string): string {
   lines.push(
     `${"  --help, -h".padEnd(30)}show this text`,
     "",
-    "task     strategy             uses           epochs  bs   lr       dropout  schedule",
+    "task     strategy             uses           epochs  bs   lr       dropout  schedule  select-on",
   );
   for (const [t, names] of Object.entries(TASK_STRATEGIES)) {
     for (const n of names) {
@@ -413,7 +416,9 @@ export function helpText(task?: string, strategy?: string): string {
       lines.push(
         `${t.padEnd(9)}${n.padEnd(21)}${r.uses.padEnd(15)}${String(r.epochs).padEnd(8)}${
           String(r.batchSize).padEnd(5)
-        }${String(r.lr).padEnd(9)}${String(r.dropout).padEnd(9)}${r.schedule}`,
+        }${String(r.lr).padEnd(9)}${String(r.dropout).padEnd(9)}${r.schedule.padEnd(10)}${
+          formatSelectOn(r.selectOn)
+        }`,
       );
     }
   }

@@ -60,7 +60,7 @@ Deno.test("defaultConfig() uses the shared choices when a row does not override 
   const c = defaultConfig("cfimdb");
   assert.deepEqual(
     [c.model, c.weightDecay, c.seed, c.gradClip, c.schedule, c.warmup, c.evalEveryEpochs],
-    ["gpt2", 0, 11711, 1, "constant", 0, 1],
+    ["gpt2", 0, 11711, 0, "constant", 0, 1],
   );
   assert.deepEqual([c.maxLength, c.maxSteps, c.limit, c.evalLimit, c.resume], [
     null,
@@ -164,6 +164,9 @@ Deno.test("parseTrainArgs() throws naming the flag and value when a value is bad
     ["--grad-clip", "inf", /number/],
     ["--schedule", "step", /one of constant, linear, cosine, slanted/],
     ["--warmup", "-2", /integer ≥ 0/],
+    ["--select-on", "heldout:1", /expected dev or heldout:FRACTION/],
+    ["--select-on", "train", /expected dev or heldout:FRACTION/],
+    ["--lowercase", "yes", /expected true or false/],
     ["--model", "", /non-empty/],
   ];
   for (const [flag, value, why] of cases) {
@@ -178,6 +181,10 @@ Deno.test("parseTrainArgs() throws naming the flag and value when a value is bad
 
 Deno.test("parseTrainArgs() throws naming the flag when it does not apply", () => {
   assert.throws(() => parse("--task=sst", "--top-p=0.5"), /--top-p: applies to --task=sonnet/);
+  assert.throws(
+    () => parse("--task=sonnet", "--lowercase=false"),
+    /--lowercase: applies to tasks that lower-case \(sst, cfimdb.*got "false"/,
+  );
   assert.throws(() => parse("--task=sonnet", "--dropout=0.1"), /--dropout: .*no classification/);
   assert.throws(() => parse("--task=quora", "--strategy=cloze", "--dropout=0.1"), /--dropout/);
   assert.throws(
@@ -221,6 +228,8 @@ const ALL_FLAGS = [
   "--grad-clip",
   "--schedule",
   "--warmup",
+  "--select-on",
+  "--lowercase",
   "--temperature",
   "--top-p",
   "--out",
@@ -259,4 +268,38 @@ Deno.test("parseTrainArgs() reads --save-every, time-based by default", () => {
   assert.equal(parseTrainArgs(["--task=sst", "--save-every=25"]).saveEvery, 25);
   assert.throws(() => parseTrainArgs(["--task=sst", "--save-every=-1"]), /--save-every/);
   assert.match(helpText("sst"), /--save-every=N .*\(default: every 10 min\)/);
+});
+
+Deno.test("defaultConfig() selects on dev in the study's rows and on held-out train elsewhere", () => {
+  const on = (task: string, strategy: string) => {
+    const c = defaultConfig(task, strategy);
+    return c.selectOn.source === "dev" ? "dev" : `heldout:${c.selectOn.fraction}`;
+  };
+  const study = [["sst", "full"], ["sst", "ulmfit"], ["sst", "last-linear"], ["cfimdb", "full"]];
+  for (const [task, strategy] of [...study, ["cfimdb", "last-linear"], ["sonnet", "last4"]]) {
+    assert.equal(on(task, strategy), "dev", `${task}/${strategy}`);
+    assert.match(defaultConfig(task, strategy).source, /selects on dev as the study/);
+  }
+  for (const [task, strategy] of [["cfimdb", "ulmfit"], ["sonnet", "full"]]) {
+    assert.equal(on(task, strategy), "heldout:0.1", `${task}/${strategy}`);
+    assert.match(defaultConfig(task, strategy).source, /held-out 10% of train/);
+  }
+});
+
+Deno.test("defaultConfig() turns clipping off in every row and lower-cases sentiment", () => {
+  for (const [task, names] of Object.entries(TASK_STRATEGIES)) {
+    for (const n of names) assert.equal(defaultConfig(task, n).gradClip, 0, `${task}/${n}`);
+  }
+  assert.equal(defaultConfig("sst").lowercase, true);
+  assert.equal(defaultConfig("cfimdb", "ulmfit").lowercase, true);
+  assert.equal(defaultConfig("sonnet").lowercase, null);
+});
+
+Deno.test("parseTrainArgs() sets --select-on and --lowercase when given", () => {
+  const c = parse("--task=sst", "--select-on=heldout:0.2", "--lowercase=false");
+  assert.deepEqual(c.selectOn, { source: "heldout", fraction: 0.2 });
+  assert.equal(c.lowercase, false);
+  assert.deepEqual(parse("--task=sonnet", "--strategy=full", "--select-on=dev").selectOn, {
+    source: "dev",
+  });
 });

@@ -8,9 +8,12 @@
  * Shared choices: model `gpt2` (the study's GPT-2 124M; `tiny` for smoke tests, or a folder with
  * an HF checkpoint); seed 11711 and weight decay 0 (the study follows the CS224N project, whose
  * scripts pass their AdamW only a learning rate: its default weight decay is 0.0, seed 11711);
- * AdamW betas (0.9, 0.999) and eps 1e-8 (PyTorch's); gradient clipping at global norm 1.0
- * (a toolkit choice, `--grad-clip 0` turns it off); constant learning rate unless the strategy
+ * AdamW betas (0.9, 0.999) and eps 1e-8 (PyTorch's); no gradient clipping (neither the study
+ * nor CS224N clips; `--grad-clip N` turns it on); constant learning rate unless the strategy
  * names a schedule; no warm-up; evaluation every epoch; sequences up to the model's context.
+ * The kept checkpoint is chosen on 10% of the training examples held out (`heldout:0.1`) unless
+ * the row reproduces one of the study's experiments: those choose on dev, as the study did
+ * (`--select-on` overrides either way).
  * `dropout` is the classification head's; `modelDropout` is GPT-2's own (embeddings, attention,
  * residuals: 0.1, as pretrained and as CS224N leaves it).
  *
@@ -20,6 +23,7 @@
 import type { ScheduleName, ScheduleOptions } from "../../strategies/schedules.ts";
 import { findStrategy, STRATEGIES } from "../../strategies/registry.ts";
 import { TASKS } from "../registry.ts";
+import { SELECT_ON_HELDOUT, type SelectOn } from "./selection.ts";
 
 /** A `--task` name (one of {@linkcode TASK_NAMES}). */
 export type TaskName = string;
@@ -166,6 +170,10 @@ export interface TrainConfig {
   hasHead: boolean;
   /** What the kept (best) checkpoint is chosen by. */
   select: SelectMetric;
+  /** Where that metric is measured: dev (the study's way) or held-out training examples. */
+  selectOn: SelectOn;
+  /** Lower-case the text as CS224N's loader does (null: the task has no such choice). */
+  lowercase: boolean | null;
   /** Strategy-specific settings. */
   options: StrategyOptions;
   /** Sonnet generation settings (null for the other tasks). */
@@ -198,6 +206,10 @@ export interface StrategyDefaults {
   options?: StrategyOptions;
   /** False for a strategy without a classification head (default: the task's `hasHead`). */
   hasHead?: boolean;
+  /** Where the kept checkpoint is chosen (default held-out 10%; the study's rows: dev). */
+  selectOn?: SelectOn;
+  /** Gradient clipping norm (default 0: off, as in the study). */
+  gradClip?: number;
 }
 
 /** A task's part of the defaults table, held in the task's folder. */
@@ -210,6 +222,8 @@ export interface TaskDefaults {
   hasHead: boolean;
   /** Generation settings (tasks that generate text), else null. */
   generation: Readonly<GenerationSettings> | null;
+  /** Whether the task lower-cases its text by default (absent: `--lowercase` does not apply). */
+  lowercase?: boolean;
 }
 
 /** Per task, its strategies; the first is the task's default. */
@@ -236,7 +250,7 @@ const COMMON = {
   limit: null,
   evalLimit: null,
   maxLength: null,
-  gradClip: 1,
+  gradClip: 0,
   schedule: "constant",
   warmup: 0,
   evalEveryEpochs: 1,
@@ -277,7 +291,7 @@ export function defaultConfig(
     );
   }
   const defaults = TASKS.find((d) => d.name === t)!.defaults;
-  const { options, scheduleOptions, hasHead, uses, ...row } = defaults.strategies[name];
+  const { options, scheduleOptions, hasHead, uses, selectOn, ...row } = defaults.strategies[name];
   const registered = findStrategy(uses ?? name, t);
   return {
     task: t,
@@ -291,6 +305,8 @@ export function defaultConfig(
     adamBetas: [0.9, 0.999],
     hasHead: hasHead ?? defaults.hasHead,
     select: { ...defaults.select },
+    selectOn: { ...(selectOn ?? SELECT_ON_HELDOUT) },
+    lowercase: defaults.lowercase ?? null,
     options: { ...options },
     generation: defaults.generation ? { ...defaults.generation } : null,
   };

@@ -1,8 +1,9 @@
 /**
  * The training loop shared by every task: seeded data order, AdamW over the task's parameter
  * groups with a learning-rate schedule, gradient clipping, evaluation each epoch, the best
- * checkpoint kept by the task's dev metric, resumable checkpoints (Ctrl-C, `--resume`), and the
- * run folder's metrics and summary.
+ * checkpoint kept by the task's metric on dev or on held-out training examples (`--select-on`),
+ * resumable checkpoints (Ctrl-C, `--resume`), and the run folder's metrics and summary, which
+ * reports the last epoch's dev scores and the selected epoch's apart.
  *
  * Reliability: the resumable checkpoint is saved every `--save-every` steps (default every
  * {@linkcode SAVE_EVERY_MINUTES} minutes) and at each epoch end, with the epoch's running loss
@@ -27,6 +28,13 @@ import { repairCheckpoints } from "./checkpoint_repair.ts";
 import { finishControl, FinishInterrupted } from "./finish_control.ts";
 import type { ProgressReporter } from "./progress.ts";
 import { appendMetrics, readMetrics, truncateMetrics, writeSummary } from "./run_dir.ts";
+import {
+  formatSelectOn,
+  SELECT_ON_DEV,
+  selectionMetric,
+  type SelectionSplit,
+  selectionSplit,
+} from "./selection.ts";
 import type { TrainingTask } from "./task.ts";
 import type { TrainConfig } from "./train_config.ts";
 import { SAVE_EVERY_MINUTES } from "./train_defaults.ts";
@@ -61,10 +69,14 @@ export interface TrainResult {
   status: "completed" | "interrupted";
   /** Optimizer steps taken. */
   steps: number;
-  /** Best dev value of the selection metric (null when never evaluated). */
+  /** Best value of the selection metric, on dev or held-out examples (null: never evaluated). */
   bestMetric: number | null;
-  /** Metrics of the task's final outputs (empty when interrupted). */
-  finalMetrics: Record<string, number>;
+  /** 1-based epoch of the kept checkpoint (null when never evaluated). */
+  bestEpoch: number | null;
+  /** Dev metrics of the kept (selected) checkpoint's final outputs (empty when interrupted). */
+  selectedMetrics: Record<string, number>;
+  /** Dev metrics of the weights after the last epoch (empty when interrupted). */
+  lastEpochMetrics: Record<string, number>;
 }
 
 /** The order of training examples in an epoch: a seeded shuffle, the same on every run. */
@@ -101,6 +113,8 @@ interface LoopState {
   epoch: number;
   batchInEpoch: number;
   bestMetric: number | null;
+  /** 1-based epoch of the kept checkpoint (null: none yet). */
+  bestEpoch: number | null;
   totalSteps: number;
   /** Running sums of the epoch in progress. */
   lossSum: number;
@@ -115,6 +129,36 @@ interface LoopState {
   lastEvalStep: number;
   /** The run's first step loss (for the divergence warning). */
   firstLoss: number | null;
+}
+
+/**
+ * The run's split of the training examples for `config.selectOn` (every example trains when
+ * selecting on dev). Throws naming the flag when the task cannot score held-out examples.
+ *
+ * @example
+ * ```ts
+ * const { train, heldout } = runSplit(config, task); // heldout: what selection is scored on
+ * ```
+ */
+export function runSplit(config: TrainConfig, task: TrainingTask): SelectionSplit {
+  const selectOn = config.selectOn ?? SELECT_ON_DEV;
+  if (selectOn.source === "heldout" && !task.evaluateExamples) {
+    throw new Error(
+      `--select-on=${formatSelectOn(selectOn)}: task ${config.task} cannot score held-out ` +
+        `training examples; use --select-on=dev`,
+    );
+  }
+  return selectionSplit(task.trainSize, selectOn, config.seed);
+}
+
+/** The metrics the run selects on: dev, or the held-out training examples. */
+function selectionMetrics(
+  task: TrainingTask,
+  split: SelectionSplit,
+): Promise<Record<string, number>> {
+  return split.heldout.length === 0 || !task.evaluateExamples
+    ? task.evaluate()
+    : task.evaluateExamples(split.heldout, "heldout");
 }
 
 function better(value: number, best: number | null, mode: "max" | "min"): boolean {
@@ -141,6 +185,7 @@ function loopStateFrom(saved: Record<string, unknown>, fresh: LoopState, records
   s.bestMetric = typeof saved.bestMetric === "number" && Number.isFinite(saved.bestMetric)
     ? saved.bestMetric
     : null;
+  s.bestEpoch = typeof saved.bestEpoch === "number" ? saved.bestEpoch : null;
   s.lossSum = num(saved.lossSum, 0);
   s.lossCount = num(saved.lossCount, 0);
   s.tokens = num(saved.tokens, 0);
@@ -167,7 +212,16 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
   const groups = task.paramGroups();
   const baseLr = groups.map((g) => g.lr);
   const optimizer = new AdamW(groups, { betas: config.adamBetas, eps: config.adamEps });
-  const stepsPerEpoch = Math.ceil(task.trainSize / config.batchSize);
+  const split = runSplit(config, task);
+  const selectOn = config.selectOn ?? SELECT_ON_DEV;
+  const selectKey = selectionMetric(config.select.metric, selectOn);
+  if (split.heldout.length > 0) {
+    log(
+      `selecting on ${split.heldout.length} held-out training examples (${selectKey}); ` +
+        `${split.train.length} train; dev is scored at the end only`,
+    );
+  }
+  const stepsPerEpoch = Math.ceil(split.train.length / config.batchSize);
   const totalSteps = Math.min(config.epochs * stepsPerEpoch, config.maxSteps ?? Infinity);
   const schedule = makeSchedule(config.schedule, {
     ...config.scheduleOptions,
@@ -180,6 +234,7 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
     epoch: 0,
     batchInEpoch: 0,
     bestMetric: null,
+    bestEpoch: null,
     totalSteps,
     lossSum: 0,
     lossCount: 0,
@@ -191,6 +246,8 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
     firstLoss: null,
   };
   let savedStep: number | null = null;
+  // Dev metrics of the last evaluation when it scored dev (not held-out examples).
+  let lastEvalDev: Record<string, number> | null = null;
   if (options.resume) {
     for (const m of await repairCheckpoints(runDir, Object.values(RUN_CHECKPOINTS))) log(m);
     if (await pathExists(resumeDir)) {
@@ -237,12 +294,16 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
     tokens: number,
     rates: Record<string, number> = {},
   ) => {
-    const metrics = await task.evaluate();
+    const metrics = await selectionMetrics(task, split);
     s.lastEvalStep = s.step;
-    const value = metrics[config.select.metric];
+    lastEvalDev = split.heldout.length === 0 ? metrics : null;
+    const value = metrics[selectKey];
     const isBest = better(value, s.bestMetric, config.select.mode);
     const first = !(await pathExists(bestDir));
-    if (isBest) s.bestMetric = value;
+    if (isBest) {
+      s.bestMetric = value;
+      s.bestEpoch = epoch + 1;
+    }
     if (isBest || first) await saveTrainingCheckpoint(bestDir, model, extras, undefined, s.step);
     await appendMetrics(runDir, {
       epoch: epoch + 1,
@@ -258,7 +319,7 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
     const shown = Object.entries(metrics)
       .filter(([k]) => !/_(precision|recall)_\d+$/.test(k)) // per-class values: see metrics.jsonl
       .map(([k, v]) => `${k} ${v.toFixed(4)}`).join(", ");
-    options.progress?.log(`epoch ${epoch + 1}: train loss ${trainLoss.toFixed(4)}; dev ${shown}`);
+    options.progress?.log(`epoch ${epoch + 1}: train loss ${trainLoss.toFixed(4)}; ${shown}`);
   };
   const diverged = (value: number, epoch: number, b: number) => {
     const last = savedStep === null
@@ -280,13 +341,15 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
       status: "interrupted" as const,
       steps: s.step,
       bestMetric: s.bestMetric,
-      finalMetrics: {},
+      bestEpoch: s.bestEpoch,
+      selectedMetrics: {},
+      lastEpochMetrics: {},
     };
   };
   for (let epoch = s.epoch; epoch < config.epochs && s.step < totalSteps; epoch++) {
     if (epoch !== s.epoch) startEpoch(s, epoch);
     task.onEpochStart?.(epoch);
-    const order = epochOrder(task.trainSize, config.seed, epoch);
+    const order = epochOrder(split.train.length, config.seed, epoch).map((i) => split.train[i]);
     const t0 = performance.now() - s.epochSeconds * 1000;
     const elapsed = () => (performance.now() - t0) / 1000;
     for (let b = s.batchInEpoch; b < stepsPerEpoch && s.step < totalSteps; b++) {
@@ -351,22 +414,52 @@ export async function train(options: TrainerOptions): Promise<TrainResult> {
     await saveResumable();
   }
   optimizer.dispose();
+  const lastEpochMetrics = await lastEpochDev(task, lastEvalDev, s.lastEvalStep, s.step);
   if (await pathExists(bestDir)) await restoreWeights(bestDir, model, extras);
-  let finalMetrics: Record<string, number>;
+  let selectedMetrics: Record<string, number>;
   try {
-    finalMetrics = await task.finish(runDir, await finishControl(runDir, s.step, stopAsked, log));
+    selectedMetrics = await task.finish(
+      runDir,
+      await finishControl(runDir, s.step, stopAsked, log),
+    );
   } catch (error) {
     if (!(error instanceof FinishInterrupted)) throw error;
     log(`${error.message}: --resume redoes only the final outputs not written yet`);
-    return { status: "interrupted", steps: s.step, bestMetric: s.bestMetric, finalMetrics: {} };
+    return interrupted("during the final outputs");
   }
   await writeSummary(runDir, {
     task: config.task,
     strategy: config.strategy,
     steps: s.step,
-    select: config.select,
+    select: { ...config.select, metric: selectKey },
+    select_on: formatSelectOn(selectOn),
+    heldout_examples: split.heldout.length,
+    best_epoch: s.bestEpoch,
     bestMetric: s.bestMetric,
-    final: finalMetrics,
+    last_epoch: lastEpochMetrics,
+    selected: selectedMetrics,
   });
-  return { status: "completed", steps: s.step, bestMetric: s.bestMetric, finalMetrics };
+  return {
+    status: "completed",
+    steps: s.step,
+    bestMetric: s.bestMetric,
+    bestEpoch: s.bestEpoch,
+    selectedMetrics,
+    lastEpochMetrics,
+  };
+}
+
+/**
+ * Dev metrics of the weights after the last epoch: the last evaluation's when it scored dev at
+ * the last step, else one dev evaluation now (the first look at dev when selecting on held-out
+ * examples, or after a resume).
+ */
+async function lastEpochDev(
+  task: TrainingTask,
+  lastDev: Record<string, number> | null,
+  lastEvalStep: number,
+  step: number,
+): Promise<Record<string, number>> {
+  if (lastDev && lastEvalStep === step) return lastDev;
+  return await task.evaluate();
 }

@@ -89,7 +89,8 @@ async function readCell(cell: Cell, view: TaskView): Promise<CellData> {
     return data;
   }
   const summary = await readJson(join(cell.dir, EXPERIMENT_FILES.summary));
-  data.final = (summary?.final ?? {}) as Record<string, number>;
+  // `selected`: the kept checkpoint's dev scores (runs before --select-on wrote them as `final`)
+  data.final = (summary?.selected ?? summary?.final ?? {}) as Record<string, number>;
   if (view.kind === "classification") {
     try {
       const file = await readPredictions(join(cell.dir, view.predictionsFile));

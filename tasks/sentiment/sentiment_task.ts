@@ -2,6 +2,8 @@
  * The sentiment tasks: SST-5 (`sst`, 5 classes) and CFIMDB (`cfimdb`, 2 classes). GPT-2 reads
  * each sentence (cut to `--max-length` tokens, else the model's context; the first tokens are
  * kept), the classification head classifies its last real token, cross-entropy trains it.
+ * Sentences are lower-cased first, as CS224N's `load_data` does (`sentence.lower().strip()` on
+ * train, dev and test), unless `--lowercase=false`.
  * The run's strategy comes from the strategy registry (`strategies/registry.ts`). The
  * classification options shared with paraphrase (`classifier_training.ts`: `--pooling`,
  * `--msd-samples`) apply here too, and layer-wise rates with `full`.
@@ -12,7 +14,7 @@
  * one such report per evaluation in `dev_reports.jsonl` (written to `config.out`, the run folder
  * `deno task train` uses). The engine's `metrics.jsonl` gets the numeric dev metrics:
  * `dev_accuracy` (the selection metric), `dev_macro_f1`, `dev_precision_<k>`, `dev_recall_<k>`
- * and `dev_loss`.
+ * and `dev_loss`; held-out training examples get the same names with `heldout_`.
  *
  * @module
  */
@@ -131,9 +133,10 @@ async function load(
   name: string,
   labelled: boolean,
   numClasses: number,
+  lowercase: boolean,
   log: (m: string) => void,
 ): Promise<SentimentExample[]> {
-  const result = await loadSentiment(dataFile(dir, name), { labelled, numClasses });
+  const result = await loadSentiment(dataFile(dir, name), { labelled, numClasses, lowercase });
   log(formatLoadSummary(name, result));
   if (result.examples.length === 0) throw new Error(`${join(dir, name)}: no usable rows`);
   return result.examples;
@@ -169,15 +172,16 @@ export async function createSentimentTask(
   const strategy = attachStrategy(config, model, head.params(), log);
   const maxLength = Math.min(config.maxLength ?? Infinity, model.contextRoom);
   await ensureDataFiles(config.dataDir, [spec.train, spec.dev, spec.test], { log });
-  const train = (await load(config.dataDir, spec.train, true, K, log))
+  const lowercase = config.lowercase ?? false; // runs saved before the flag lower-cased nothing
+  const train = (await load(config.dataDir, spec.train, true, K, lowercase, log))
     .slice(0, config.limit ?? undefined);
-  const dev = (await load(config.dataDir, spec.dev, true, K, log))
+  const dev = (await load(config.dataDir, spec.dev, true, K, lowercase, log))
     .slice(0, config.evalLimit ?? undefined);
   const { sequences, truncated } = sentimentSequences(train, maxLength);
   const devSequences = sentimentSequences(dev, maxLength).sequences;
   log(
     `${task}: ${train.length} train, ${dev.length} dev examples; up to ${maxLength} tokens ` +
-      `(${truncated} train sequences cut)`,
+      `(${truncated} train sequences cut)${lowercase ? "; lower-cased as CS224N" : ""}`,
   );
   const settings = classifierSettings(config);
   const pooling = { poolMeanWeight: settings.poolMeanWeight };
@@ -213,6 +217,18 @@ export async function createSentimentTask(
       });
       return { ...reportMetrics(r), dev_loss: meanCrossEntropy(p.logits, devGold) };
     },
+    async evaluateExamples(indices, prefix) {
+      const p = await predictClasses(
+        model,
+        head,
+        indices.map((i) => sequences[i]),
+        config.batchSize,
+        pooling,
+      );
+      const gold = indices.map((i) => train[i].label!);
+      const r = classificationReport(gold, p.classes, K);
+      return { ...reportMetrics(r, prefix), [`${prefix}_loss`]: meanCrossEntropy(p.logits, gold) };
+    },
     async finish(runDir, control) {
       await strategy.beforeInference?.();
       const rows = (examples: SentimentExample[], classes: number[]) =>
@@ -221,7 +237,7 @@ export async function createSentimentTask(
       // always made.
       const part = control?.part ?? ((_: string, work: () => Promise<void>) => work());
       await part("test predictions", async () => {
-        const test = await load(config.dataDir, spec.test, false, K, log);
+        const test = await load(config.dataDir, spec.test, false, K, lowercase, log);
         const testPred = await predictClasses(
           model,
           head,

@@ -6,7 +6,14 @@ import { saveModel } from "../../model/load.ts";
 import { smallModel } from "../../tests/small_model.ts";
 import { testDataDir, testDataFile, testNeeds } from "../../tests/fixture.ts";
 import { loadSentiment } from "../data/sentiment_data.ts";
-import { SENTIMENT_TASKS, sentimentOutputs, sentimentSequences } from "./sentiment_task.ts";
+import {
+  createSentimentTask,
+  SENTIMENT_TASKS,
+  sentimentOutputs,
+  sentimentSequences,
+} from "./sentiment_task.ts";
+import { parseTrainArgs } from "../engine/train_config.ts";
+import { encode } from "../../model/tokenizer.ts";
 import { runTraining } from "../cli/train.ts";
 import { RUN_CHECKPOINTS } from "../engine/trainer.ts";
 import { readPredictions } from "../data/writers.ts";
@@ -26,6 +33,29 @@ Deno.test("sentimentSequences() keeps each sentence's first maxLength tokens and
     sequences: [[15496], [15496]],
     truncated: 1,
   });
+});
+
+Deno.test("createSentimentTask() lower-cases every sentence as CS224N unless --lowercase=false", {
+  ignore: testDataFile(SENTIMENT_TASKS.sst.train) === null,
+}, async () => {
+  const path = testDataFile(SENTIMENT_TASKS.sst.train)!;
+  const sentence = (await loadSentiment(path, { labelled: true })).examples[0].sentence;
+  assert.notEqual(sentence, sentence.toLowerCase(), "the first SST sentence has capitals");
+  const model = smallModel(await gpu(), 7);
+  try {
+    for (const [flag, text] of [["true", sentence.toLowerCase()], ["false", sentence]]) {
+      const config = parseTrainArgs([
+        "--task=sst",
+        "--limit=1",
+        `--lowercase=${flag}`,
+        `--data-dir=${join(path, "..")}`,
+      ]);
+      const task = await createSentimentTask(config, model, () => {});
+      assert.deepEqual([...task.makeBatch([0]).ids], encode(text), `--lowercase=${flag}`);
+    }
+  } finally {
+    model.dispose();
+  }
 });
 
 /** Saves the small random GPT-2 as an HF checkpoint folder and returns its tensors. */
@@ -69,6 +99,7 @@ async function endToEnd(task: "sst" | "cfimdb", testRows: number): Promise<void>
         "--max-steps=2",
         "--batch-size=8",
         "--max-length=48",
+        "--select-on=dev", // one dev report per evaluation (held-out selection: tests/selection_test.ts)
         `--out=${out}`,
       ], { interrupt: { requested: false }, log: (m) => messages.push(m) });
       const where = `${task}/${strategy}`;
@@ -85,7 +116,7 @@ async function endToEnd(task: "sst" | "cfimdb", testRows: number): Promise<void>
       const summary = JSON.parse(await Deno.readTextFile(join(out, "summary.json")));
       assert.deepEqual(summary.select, { metric: "dev_accuracy", mode: "max" });
       assert.equal(
-        summary.final.dev_accuracy,
+        summary.selected.dev_accuracy,
         result.bestMetric,
         `${where}: best weights at finish`,
       );
@@ -100,7 +131,7 @@ async function endToEnd(task: "sst" | "cfimdb", testRows: number): Promise<void>
       const report = JSON.parse(await Deno.readTextFile(join(out, names.report)));
       assert.equal(report.confusion.length, K);
       assert.equal(report.confusion.flat().reduce((a: number, b: number) => a + b, 0), 8);
-      assert.equal(report.accuracy, summary.final.dev_accuracy);
+      assert.equal(report.accuracy, summary.selected.dev_accuracy);
       const perEpoch = (await Deno.readTextFile(join(out, names.reports))).trim().split("\n");
       assert.equal(perEpoch.length, metrics.length, `${where}: one full report per evaluation`);
       const moved = await movedTensors(out, start);

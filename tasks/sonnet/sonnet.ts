@@ -10,6 +10,7 @@ import type { TaskDefinition } from "../engine/task.ts";
 import type { GenerationSettings, TaskDefaults } from "../engine/train_defaults.ts";
 import { CONTROL_DEFAULTS } from "./sonnet_controls.ts";
 import { createSonnetTask } from "./sonnet_task.ts";
+import { SELECT_ON_DEV } from "../engine/selection.ts";
 
 const GENERATION: Readonly<GenerationSettings> = Object.freeze({
   temperature: 1.2,
@@ -30,17 +31,19 @@ const UL = { unlikelihoodWeight: 1, unlikelihoodCandidates: "context" };
 const LORA = { loraRank: 8, loraAlpha: 16, loraDropout: 0.05, loraTargets: ["c_attn"] };
 const LORA_SOURCE =
   "baseline's bs/epochs; r 8, α 16, dropout 0.05 on c_attn (issue 9, PEFT's usual GPT-2 setting); lr 2e-4 of Hu et al. 2021 (GPT-2 on E2E)";
+/** The study's own experiments choose their epoch on dev (gold perplexity), as the study did. */
+const STUDY = { selectOn: SELECT_ON_DEV };
 
 /** The sonnet rows of the defaults table; `last4` (the study's baseline) is the default. */
 // deno-fmt-ignore
 export const SONNET_DEFAULTS: TaskDefaults = {
   strategies: {
-    last4: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, uses: "last-blocks", options: LAST4, source: "SEED.md sonnet baseline" },
-    full: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, source: "baseline's settings, all parameters" },
-    unlikelihood: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, options: { ...LAST4, ...UL }, source: "Task A: baseline + unlikelihood; α 1 and context candidates of Welleck et al. 2019" },
-    prefix: { epochs: 10, batchSize: 8, lr: 5e-5, dropout: 0, options: PREFIX, source: "Task B: baseline's bs/epochs; P 10, MLP 512, lr 5e-5 of Li & Liang 2021" },
-    "prefix-unlikelihood": { epochs: 10, batchSize: 8, lr: 5e-5, dropout: 0, options: { ...PREFIX, ...UL }, source: "Task C: Task B + unlikelihood" },
-    lora: { epochs: 10, batchSize: 8, lr: 2e-4, dropout: 0, options: LORA, source: LORA_SOURCE },
+    last4: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, uses: "last-blocks", options: LAST4, ...STUDY, source: "SEED.md sonnet baseline; selects on dev as the study" },
+    full: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, source: "baseline's settings, all parameters; selects on held-out 10% of train" },
+    unlikelihood: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, ...STUDY, options: { ...LAST4, ...UL }, source: "Task A: baseline + unlikelihood; α 1 and context candidates of Welleck et al. 2019; selects on dev as the study" },
+    prefix: { epochs: 10, batchSize: 8, lr: 5e-5, dropout: 0, ...STUDY, options: PREFIX, source: "Task B: baseline's bs/epochs; P 10, MLP 512, lr 5e-5 of Li & Liang 2021; selects on dev as the study" },
+    "prefix-unlikelihood": { epochs: 10, batchSize: 8, lr: 5e-5, dropout: 0, ...STUDY, options: { ...PREFIX, ...UL }, source: "Task C: Task B + unlikelihood; selects on dev as the study" },
+    lora: { epochs: 10, batchSize: 8, lr: 2e-4, dropout: 0, options: LORA, source: LORA_SOURCE + "; selects on held-out 10% of train" },
   },
   select: { metric: "dev_perplexity", mode: "min" },
   hasHead: false,

@@ -1,7 +1,9 @@
 /**
  * The sonnet task: fine-tune GPT-2 as a language model on Shakespeare's sonnets 1–131, select by
- * dev perplexity on the gold sonnets 132–143, then generate the dev and test sonnets from their
- * first three lines with the study's controls and score the dev generations.
+ * dev perplexity on the gold sonnets 132–143 (the study's way) or by perplexity on held-out
+ * training sonnets (`--select-on=heldout:F`: `heldout_perplexity`, `heldout_token_accuracy`),
+ * then generate the dev and test sonnets from their first three lines with the study's controls
+ * and score the dev generations.
  *
  * Model perplexity is reported two ways, named apart: `dev_perplexity` on whole gold sonnets
  * (every token, cut at `--max-length`; after every epoch, the selection metric) and, in the final
@@ -36,6 +38,7 @@ import { FinishInterrupted } from "../engine/finish_control.ts";
 import type { TrainingTask } from "../engine/task.ts";
 import type { GenerationSettings, TrainConfig } from "../engine/train_config.ts";
 import { writeSonnetFile } from "../data/writers.ts";
+import { nextTokenScores } from "./next_token_scores.ts";
 
 /** Output files of the sonnet task inside the run folder. */
 export const SONNET_OUTPUTS = {
@@ -205,6 +208,14 @@ export async function createSonnetTask(
     async evaluate() {
       const r = await wholePerplexity();
       return { dev_loss: r.loss, dev_perplexity: r.perplexity };
+    },
+    async evaluateExamples(indices, prefix) {
+      const r = await nextTokenScores(model, indices.map((i) => sequences[i]));
+      return {
+        [`${prefix}_loss`]: r.loss,
+        [`${prefix}_perplexity`]: r.perplexity,
+        [`${prefix}_token_accuracy`]: r.accuracy,
+      };
     },
     async finish(runDir, control) {
       await strategy.beforeInference?.();

@@ -279,7 +279,13 @@ export function planFromJson(json: unknown, source: string, overrides: PlanOverr
     }
     const own = flagsFromObject(r.flags, `plan ${source}: arm ${name}`);
     const ownNames = new Set(own.map(flagName));
-    const inherited = [...planFlags, ...cliFlags].filter((f) => !ownNames.has(flagName(f)));
+    // Each flag once (train refuses a repeated flag): the command line's beats the plan's, the
+    // arm's own beats both.
+    const cliNames = new Set(cliFlags.map(flagName));
+    const inherited = [
+      ...planFlags.filter((f) => !cliNames.has(flagName(f))),
+      ...cliFlags,
+    ].filter((f) => !ownNames.has(flagName(f)));
     const arm = {
       name,
       strategy: r.strategy,

@@ -26,7 +26,6 @@ Deno.test("planFromJson() gives each arm the plan's flags, the command line's, t
   assert.deepEqual(plan.seeds, [FIRST_SEED, FIRST_SEED + 1]);
   assert.deepEqual(plan.arms[0].flags, [
     "--max-length=64",
-    "--epochs=3",
     "--model=tiny",
     "--epochs=1",
   ]);
@@ -42,8 +41,8 @@ Deno.test("planFromJson() gives each arm the plan's flags, the command line's, t
 
 Deno.test("planFromJson() names the file, the arm and the strategy when a strategy is unknown", () => {
   assert.throws(
-    () => planFromJson(sst([{ name: "adapters", strategy: "lora" }]), "plans/x.json"),
-    /plan plans\/x\.json: arm adapters: strategy "lora" is not a strategy of task sst \(sst has: full, last-linear, ulmfit\)/,
+    () => planFromJson(sst([{ name: "adapters", strategy: "bitfit" }]), "plans/x.json"),
+    /plan plans\/x\.json: arm adapters: strategy "bitfit" is not a strategy of task sst \(sst has: full, last-linear, ulmfit, lora, prefix\)/,
   );
 });
 
@@ -113,8 +112,8 @@ Deno.test("planFromArms() names arms after their strategies and checks them", ()
   assert.deepEqual(plan.seeds, [1, 5]);
   assert.equal(plan.name, "sst-full-last-linear");
   assert.throws(
-    () => planFromArms("sst", "full,prefix"),
-    /arm prefix: strategy "prefix" is not a strategy of task sst/,
+    () => planFromArms("sst", "full,bitfit"),
+    /arm bitfit: strategy "bitfit" is not a strategy of task sst/,
   );
 });
 

@@ -274,12 +274,18 @@ export async function createParaphraseTask(
       await Deno.writeTextFile(join(config.out, QUORA_OUTPUTS.reports), line, { append: true });
       return metrics;
     },
-    async finish(runDir) {
+    async finish(runDir, control) {
       await strategy.beforeInference?.();
+      // The test predictions are one resumable part (Ctrl-C stops the run after it); the dev
+      // ones give the final metrics and are always made.
+      const part = control?.part ?? ((_: string, work: () => Promise<void>) => work());
+      await part(
+        "test predictions",
+        () => writeTestPredictions(config, data, framing, runDir, log),
+      );
       const { p, r, metrics } = await report();
       const devPath = join(runDir, QUORA_OUTPUTS.dev);
       await writePredictionsCsv(devPath, PREDICTION_HEADER, predictionRows(dev, p.classes), "csv");
-      await writeTestPredictions(config, data, framing, runDir, log);
       const full = { task: "quora", examples: dev.length, numClasses: 2, ...r };
       await writeTextAtomic(
         join(runDir, QUORA_OUTPUTS.report),

@@ -5,8 +5,8 @@ import { backward, zeroGrad } from "../../kernels/autograd.ts";
 import { testGpu } from "../../kernels/testing.ts";
 import { loadModel } from "../../model/load.ts";
 import { testDataFile, testNeeds } from "../../tests/fixture.ts";
+import { smallModel } from "../../tests/small_model.ts";
 import { parseTrainArgs } from "../engine/train_config.ts";
-import type { GPT2 } from "../../model/gpt2.ts";
 import { createParaphraseTask } from "./paraphrase_task.ts";
 
 const gpu = testGpu();
@@ -117,12 +117,16 @@ Deno.test("createParaphraseTask() throws naming the file when no pair of it is u
     );
     await Deno.writeTextFile(join(dir, "quora-dev.csv"), header + "0\tc\tQ?\tR?\t1.0\n");
     const config = parseTrainArgs(["--task=quora", `--data-dir=${dir}`, `--out=${dir}`]);
-    const model = { config: { nPositions: 1024 } } as unknown as GPT2; // the data fails first
+    const model = smallModel(await gpu(), 3); // the strategy attaches, then the data fail
     const log: string[] = [];
-    await assert.rejects(
-      createParaphraseTask(config, model, (m) => log.push(m)),
-      /quora-train\.csv: no usable question pairs/,
-    );
+    try {
+      await assert.rejects(
+        createParaphraseTask(config, model, (m) => log.push(m)),
+        /quora-train\.csv: no usable question pairs/,
+      );
+    } finally {
+      model.dispose();
+    }
     assert.match(
       log[0],
       /quora-train\.csv: loaded 0, skipped 2 \(line 2: missing label.*line 3: non-numeric label "yes"/,

@@ -94,6 +94,9 @@ export async function createRunDir(path: string, config: object): Promise<string
   return path;
 }
 
+/** A log file a wrapper may write into the run folder before the run starts (experiment cells). */
+export const WRAPPER_LOG = "train.log";
+
 /**
  * Throws naming `path` when it cannot become a new run folder: it is a file, or a folder that
  * holds other things and is not a run folder (nothing of someone else's is written into).
@@ -122,7 +125,10 @@ export async function checkOutFolder(path: string): Promise<void> {
     );
   }
   const names: string[] = [];
-  for await (const entry of Deno.readDir(path)) names.push(entry.name);
+  for await (const entry of Deno.readDir(path)) {
+    // A wrapper's log of this very run (the experiment runner's `train.log`) may come first.
+    if (entry.name !== WRAPPER_LOG) names.push(entry.name);
+  }
   if (names.length > 0) {
     throw new Error(
       `--out: ${path} is not empty and is not a run folder (it holds ${

@@ -78,9 +78,13 @@ export async function measureLearning(c: LearningCase): Promise<LearningResult> 
       const all = Array.from({ length: task.trainSize }, (_, i) => i);
       const before = await task.evaluateExamples(all, "train");
       const stepLosses: number[] = [];
+      // Each (skipped) evaluation reports a selection metric better than the one before, so the
+      // kept checkpoint, which the trainer restores at the end, holds the last weights.
+      let evaluations = 0;
+      const better = () => ++evaluations * (config.select.mode === "max" ? 1 : -1);
       const trainOnly: TrainingTask = {
         ...task,
-        evaluate: () => Promise.resolve({}),
+        evaluate: () => Promise.resolve({ [config.select.metric]: better() }),
         finish: () => Promise.resolve({}),
       };
       await train({

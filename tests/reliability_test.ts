@@ -46,7 +46,13 @@ function onlyNumbersOrNull(value: unknown, where: string): void {
 Deno.test("train --lr=10 --grad-clip=0 warns, writes best/ and only numbers or null in metrics", async () => {
   await inTempDir(async (out) => {
     let shown = "";
-    const args = base(out, ["--strategy=full", "--epochs=2", "--lr=10", "--grad-clip=0"]);
+    const args = base(out, [
+      "--strategy=full",
+      "--select-on=dev",
+      "--epochs=2",
+      "--lr=10",
+      "--grad-clip=0",
+    ]);
     const result = await runTraining(args, { log: () => {}, progressWrite: (t) => shown += t });
     assert.match(shown, /warning: the loss [\d.]+ at step 2 is far above its start \(10\.8/);
     assert.equal(result.status, "completed");

@@ -4,8 +4,9 @@
  * LM head tied to the token embedding. Parameters are named as in HF's `model.safetensors`.
  *
  * Extension points for strategies (the model never names a strategy): per-parameter
- * `requiresGrad` (freezing), per-layer attention prefixes (prefix-tuning) and additive adapters
- * on any linear layer (LoRA).
+ * `requiresGrad` (freezing), per-layer attention prefixes (prefix-tuning), additive adapters
+ * on any linear layer (LoRA) and hidden-state offsets (a vector added to every position's
+ * residual stream before chosen blocks, or to the final hidden state).
  *
  * @module
  */
@@ -77,6 +78,21 @@ export interface LinearAdapter {
 /** Per-layer attention prefixes for a batch of `batch` sequences (prefix-tuning). */
 export type AttentionPrefixSource = (batch: number) => AttentionPrefix[];
 
+/**
+ * Offsets (C) added to every position's hidden state, computed once per forward: `blocks[l]` to
+ * the residual stream entering block l (`blocks[0]`: the embeddings' output), `final` to the
+ * final LayerNorm's output, which the LM head and the classification heads read.
+ */
+export interface HiddenOffsets {
+  /** Per block (length ≤ L; null or absent: none). */
+  blocks?: (Tensor | null)[];
+  /** Added after the final LayerNorm. */
+  final?: Tensor | null;
+}
+
+/** Computes the hidden-state offsets of one forward. */
+export type HiddenOffsetSource = () => HiddenOffsets;
+
 /** Options of {@link GPT2.forward}. */
 export interface ForwardOptions {
   /** Apply dropout (training mode). Default false (evaluation, as HF's `model.eval()`). */
@@ -129,6 +145,8 @@ export class GPT2 {
   readonly adapters: Map<string, LinearAdapter> = new Map();
   /** Prefixes attached by a strategy: prepended to every layer's attention in every forward. */
   private prefixSource: { length: number; source: AttentionPrefixSource } | null = null;
+  /** Hidden-state offsets attached by a strategy: added in every forward. */
+  private offsetSource: HiddenOffsetSource | null = null;
 
   private constructor(gpu: Gpu, config: GPT2Config, params: Map<string, Tensor>) {
     this.gpu = gpu;
@@ -182,6 +200,9 @@ export class GPT2 {
       this.prefixSource = null;
       return;
     }
+    if (this.prefixSource) {
+      throw new Error("GPT2.setAttentionPrefix: a prefix is already attached (detach it first)");
+    }
     if (!Number.isInteger(length) || length < 0 || length >= this.config.nPositions) {
       throw new Error(
         `GPT2.setAttentionPrefix: length must be an integer in [0, ${this.config.nPositions}), ` +
@@ -189,6 +210,17 @@ export class GPT2 {
       );
     }
     this.prefixSource = length > 0 ? { length, source } : null;
+  }
+
+  /**
+   * Attaches hidden-state offsets, computed by `source` once per forward (null detaches); throws
+   * when offsets are already attached.
+   */
+  setHiddenOffsets(source: HiddenOffsetSource | null): void {
+    if (source !== null && this.offsetSource) {
+      throw new Error("GPT2.setHiddenOffsets: offsets are already attached (detach them first)");
+    }
+    this.offsetSource = source;
   }
 
   /** Virtual tokens of the attached prefix (0 when none). */
@@ -244,10 +276,13 @@ export class GPT2 {
       return t;
     };
     const prefixes = this.prefixSource?.source(B);
+    const offsets = this.offsetSource?.();
+    const offset = (h: Tensor, o: Tensor | null | undefined) => o ? biasAdd(h, o) : h;
     const adapterContext = { training, seed };
     const newLayers: { k: Tensor; v: Tensor }[] = [];
     for (let l = 0; l < c.nLayer; l++) {
       const h = `h.${l}.`;
+      x = offset(x, offsets?.blocks?.[l]);
       const a = layerNorm(
         x,
         this.param(h + "ln_1.weight"),
@@ -285,11 +320,9 @@ export class GPT2 {
       const up = gelu(this.linear(m, h + "mlp.c_fc", adapterContext));
       x = add(x, drop(this.linear(up, h + "mlp.c_proj", adapterContext), c.residPdrop));
     }
-    const hidden = layerNorm(
-      x,
-      this.param("ln_f.weight"),
-      this.param("ln_f.bias"),
-      c.layerNormEpsilon,
+    const hidden = offset(
+      layerNorm(x, this.param("ln_f.weight"), this.param("ln_f.bias"), c.layerNormEpsilon),
+      offsets?.final,
     );
     const result: ForwardResult = { hidden };
     if (options.useCache) {
@@ -320,8 +353,8 @@ export class GPT2 {
 
   /**
    * The weights to export as a plain GPT-2 checkpoint, by HF name: the parameters with every
-   * attached adapter's update merged in (the attention prefix cannot be merged: it is saved by its
-   * strategy). Throws naming an adapter that cannot be merged.
+   * attached adapter's update merged in (attention prefixes and hidden-state offsets cannot be
+   * merged: their strategies save them). Throws naming an adapter that cannot be merged.
    */
   async exportTensors(): Promise<Map<string, Float32Array>> {
     const out = await this.toHost();

@@ -143,6 +143,9 @@ export function attachLora(model: GPT2, options: LoraOptions): LoraAttachment {
   for (let l = 0; l < model.config.nLayer; l++) {
     for (const target of targets) {
       const layer = `h.${l}.${target}`;
+      if (model.adapters.has(layer)) {
+        throw new Error(`attachLora: '${layer}' already has an adapter (detach it first)`);
+      }
       const [inF, outF] = model.param(layer + ".weight").shape;
       const bound = 1 / Math.sqrt(inF);
       const a = Float32Array.from({ length: inF * r }, () => (2 * random() - 1) * bound);

@@ -24,3 +24,6 @@ export * from "./lora.ts";
 export * from "./lora_peft.ts";
 export * from "./unlikelihood.ts";
 export * from "./prefix.ts";
+export * from "./prefix_offset.ts";
+export * from "./prefix_peft.ts";
+export * from "./saved_adapter.ts";

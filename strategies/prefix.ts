@@ -36,6 +36,8 @@ export interface PrefixOptions {
   hidden: number;
   /** Seed of the initialisation. */
   seed: number;
+  /** A computed table (P, 2·L·C) to attach, frozen, instead of the MLP (a saved prefix loaded). */
+  computed?: Float32Array;
 }
 
 /** A prefix attached to a model. */
@@ -86,7 +88,17 @@ export function attachPrefix(model: GPT2, options: PrefixOptions): PrefixAttachm
   // PyTorch's defaults: nn.Embedding N(0, 1), nn.Linear U(±1/√fan_in) for weight and bias
   const u = (fanIn: number) => () => (2 * uniform() - 1) / Math.sqrt(fanIn);
   const mlp = new Map<string, Tensor>();
-  if (P > 0) {
+  let kept: Tensor | null = null;
+  if (options.computed) {
+    if (options.computed.length !== P * width) {
+      throw new Error(
+        `attachPrefix: the computed table has ${options.computed.length} values, the model ` +
+          `needs (${P}, ${width})`,
+      );
+    }
+    kept = tensorFrom(gpu, options.computed, [P, width], { name: "prefix.table" });
+    gpu.keep(kept);
+  } else if (P > 0) {
     mlp.set("prefix.embedding", make([P, C], "prefix.embedding", normal));
     mlp.set("prefix.mlp.0.weight", make([C, options.hidden], "prefix.mlp.0.weight", u(C)));
     mlp.set("prefix.mlp.0.bias", make([options.hidden], "prefix.mlp.0.bias", u(C)));
@@ -96,7 +108,6 @@ export function attachPrefix(model: GPT2, options: PrefixOptions): PrefixAttachm
     );
     mlp.set("prefix.mlp.2.bias", make([width], "prefix.mlp.2.bias", u(options.hidden)));
   }
-  let kept: Tensor | null = null;
   const computeTable = (): Tensor => {
     const p = (n: string) => mlp.get(n)!;
     const hidden = tanh(

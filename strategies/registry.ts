@@ -14,6 +14,7 @@ import type { TrainConfig } from "../tasks/engine/train_defaults.ts";
 import type { AttachedStrategy, Strategy } from "./strategy.ts";
 import { LORA } from "./lora.ts";
 import { PREFIX } from "./prefix.ts";
+import { PREFIX_OFFSET, PREFIX_OFFSET_UNLIKELIHOOD } from "./prefix_offset.ts";
 import { ULMFIT } from "./ulmfit_strategy.ts";
 import { PREFIX_UNLIKELIHOOD, UNLIKELIHOOD } from "./unlikelihood.ts";
 
@@ -30,6 +31,8 @@ export const STRATEGIES: readonly Strategy[] = Object.freeze([
   UNLIKELIHOOD,
   PREFIX,
   PREFIX_UNLIKELIHOOD,
+  PREFIX_OFFSET,
+  PREFIX_OFFSET_UNLIKELIHOOD,
 ]);
 
 /**

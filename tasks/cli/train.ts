@@ -13,6 +13,7 @@
 import { acquireGpu } from "../../kernels/gpu.ts";
 import { formatProfile, Profiler } from "../../kernels/profiler.ts";
 import { loadModel } from "../../model/load.ts";
+import { loadSavedAdapter } from "../../strategies/saved_adapter.ts";
 import { DOWNLOADABLE_MODELS } from "../../model/hub.ts";
 import { runCommand } from "./run_command.ts";
 import { createProgress } from "../engine/progress.ts";
@@ -116,6 +117,10 @@ export async function runTraining(argv: string[], options: RunOptions = {}): Pro
       configOverrides: { embdPdrop: dropout, attnPdrop: dropout, residPdrop: dropout },
     }).catch((e) => Promise.reject(withOfflineHint(e, config)));
     model = loaded;
+    if (config.adapter) {
+      const adapter = await loadSavedAdapter(loaded, config.adapter);
+      log(`--adapter: loaded ${adapter.kind} from ${config.adapter} (frozen)`);
+    }
     checkMaxLength(config, loaded);
     const task = await createTask(config, loaded, log);
     runSplit(config, task); // --select-on must suit the task before anything is written

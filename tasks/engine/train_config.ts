@@ -83,6 +83,13 @@ const ulCandidates = (raw: string): string => {
   return raw;
 };
 
+const OFFSET = ["prefix-offset", "prefix-offset-unlikelihood"];
+
+const offsetAt = (raw: string): string => {
+  if (raw !== "final" && raw !== "blocks") throw new Error("expected final or blocks");
+  return raw;
+};
+
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 function int(min: number, max = Number.MAX_SAFE_INTEGER): Parse {
@@ -223,9 +230,11 @@ const FLAGS: readonly Flag[] = [
   strategyOption("lora-alpha", ["lora"], "loraAlpha", float(0, Infinity, true, true), "lora: α (update scaled by α/r)", "16"),
   strategyOption("lora-dropout", ["lora"], "loraDropout", float(0, 1, false, true), "lora: dropout on the adapter input", "0.05"),
   strategyOption("lora-targets", ["lora"], "loraTargets", loraTargets, "lora: comma-separated layers (c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj)", "c_attn"),
-  strategyOption("prefix-length", ["prefix", "prefix-unlikelihood"], "prefixLength", int(0), "prefix: virtual tokens per layer", "10"),
-  strategyOption("ul-weight", ["unlikelihood", "prefix-unlikelihood"], "unlikelihoodWeight", float(0, Infinity, false, true), "unlikelihood: weight α of the term", "1"),
-  strategyOption("ul-candidates", ["unlikelihood", "prefix-unlikelihood"], "unlikelihoodCandidates", ulCandidates, "unlikelihood: negatives, context | window:K", "context"),
+  strategyOption("prefix-length", ["prefix", "prefix-unlikelihood", ...OFFSET], "prefixLength", int(0), "prefix: virtual tokens per layer (prefix-offset: averaged)", "10"),
+  strategyOption("offset-at", OFFSET, "offsetAt", offsetAt, "prefix-offset: where the offset is added, final | blocks", "final"),
+  strategyOption("ul-weight", ["unlikelihood", "prefix-unlikelihood", OFFSET[1]], "unlikelihoodWeight", float(0, Infinity, false, true), "unlikelihood: weight α of the term", "1"),
+  strategyOption("ul-candidates", ["unlikelihood", "prefix-unlikelihood", OFFSET[1]], "unlikelihoodCandidates", ulCandidates, "unlikelihood: negatives, context | window:K", "context"),
+  { name: "adapter", arg: "DIR", help: "load a saved adapter folder (LoRA, prefix or offset; adapter_config.json) onto the base model, frozen", parse: text, set: (c, v) => void (c.adapter = v as string), show: (c) => c.adapter ?? "none" },
   gen("temperature", "temperature", float(0, 10, false, false), "sampling temperature (0 = greedy)"),
   gen("top-p", "topP", float(0, 1, true, false), "nucleus sampling mass"),
   gen("max-new-tokens", "maxNewTokens", int(1), "most tokens generated per sonnet"),

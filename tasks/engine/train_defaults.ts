@@ -43,6 +43,8 @@ export interface StrategyOptions {
   prefixLength?: number;
   /** Prefix-tuning: hidden width of the reparametrisation MLP (Li & Liang: 512). */
   prefixHidden?: number;
+  /** `prefix-offset`: where its offset is added, `final` or `blocks` (our reading of the study). */
+  offsetAt?: string;
   /** LoRA rank r (PEFT's GPT-2 examples and the issue: 8). */
   loraRank?: number;
   /** LoRA scaling numerator α (the update is scaled by α / r): 16. */
@@ -121,6 +123,8 @@ export interface TrainConfig {
   out: string;
   /** `--resume`: the run folder to continue, or null. */
   resume: string | null;
+  /** `--adapter`: a saved adapter folder (LoRA, prefix or offset) loaded onto the base model. */
+  adapter?: string;
   /** Passes over the training data. */
   epochs: number;
   /** Examples per optimizer step. */

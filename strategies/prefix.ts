@@ -128,12 +128,13 @@ export function attachPrefix(model: GPT2, options: PrefixOptions): PrefixAttachm
     length: P,
     params: () => kept ? new Map() : new Map(mlp),
     table,
-    async keepComputed() {
-      if (kept || P === 0) return;
+    keepComputed() {
+      if (kept || P === 0) return Promise.resolve();
       const t = gpu.noGrad(() => computeTable());
       gpu.keep(t);
       kept = t;
       for (const m of mlp.values()) dispose(m);
+      return Promise.resolve();
     },
     async save(dir, taskType) {
       await Deno.mkdir(dir, { recursive: true });

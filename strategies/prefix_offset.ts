@@ -178,12 +178,13 @@ function offsetAttachment(
     at,
     params: () => kept ? new Map() : new Map(mlp),
     offset,
-    async keepComputed() {
-      if (kept) return;
+    keepComputed() {
+      if (kept) return Promise.resolve();
       const t = gpu.noGrad(() => compute());
       gpu.keep(t);
       kept = t;
       for (const m of mlp.values()) dispose(m);
+      return Promise.resolve();
     },
     async save(dir) {
       await Deno.mkdir(dir, { recursive: true });

@@ -10,8 +10,10 @@
  *   virtual token, then the mean over the P rows: one offset o (C). P = 10 and width 512 are
  *   borrowed from Li & Liang's prefix (the same reparametrisation, one output of C instead of
  *   2·L·C); PyTorch's default initialisation (E ~ N(0, 1), Linear U(±1/√fan_in)).
- * - Site (`--offset-at`): `final` (default) adds o to the final hidden state that the LM head
- *   reads, at every position; `blocks` adds it to the residual stream entering every block.
+ * - Site (`--offset-at`): `blocks` (default) adds o to the residual stream entering every block,
+ *   at every position (every layer's hidden state: our reading of "every hidden state"); `final`
+ *   adds it only to the final hidden state that the LM head reads (after the final LayerNorm, so
+ *   it competes with unit-variance states: it learns far more slowly, see the README's Limits).
  * - GPT-2 frozen (as in any prefix-tuning); only E and the MLP train.
  * - After training only the computed o is kept and saved (`adapter_config.json` with
  *   `peft_type: "HIDDEN_OFFSET"` and `hidden_offset` (C) in `adapter_model.safetensors`: PEFT's
@@ -261,7 +263,7 @@ export async function loadPrefixOffset(model: GPT2, dir: string): Promise<Prefix
 /**
  * The study's prefix-tuning (Task B) as it describes it: GPT-2 frozen, one mean-pooled MLP
  * offset (P `options.prefixLength` = 10, width `options.prefixHidden` = 512) added at
- * `options.offsetAt` (`final`). After training the computed offset is kept and saved.
+ * `options.offsetAt` (`blocks`). After training the computed offset is kept and saved.
  */
 export const PREFIX_OFFSET: Strategy = {
   name: "prefix-offset",
@@ -273,7 +275,7 @@ export const PREFIX_OFFSET: Strategy = {
     const offset = attachPrefixOffset(model, {
       length: context.options.prefixLength ?? 10,
       hidden: context.options.prefixHidden ?? 512,
-      at: (context.options.offsetAt ?? "final") as OffsetSite,
+      at: (context.options.offsetAt ?? "blocks") as OffsetSite,
       seed: (Math.imul(context.seed, 2654435761) + 0x6f666673) >>> 0,
     });
     return {

@@ -36,7 +36,7 @@ Deno.test("train --strategy=prefix-offset runs end to end; --adapter loads its o
   const config = JSON.parse(await Deno.readTextFile(join(a, "adapter/adapter_config.json")));
   assert.deepEqual([config.peft_type, config.offset_at, config.num_virtual_tokens], [
     "HIDDEN_OFFSET",
-    "final",
+    "blocks",
     10,
   ]);
   const logs: string[] = [];

@@ -231,7 +231,7 @@ const FLAGS: readonly Flag[] = [
   strategyOption("lora-dropout", ["lora"], "loraDropout", float(0, 1, false, true), "lora: dropout on the adapter input", "0.05"),
   strategyOption("lora-targets", ["lora"], "loraTargets", loraTargets, "lora: comma-separated layers (c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj)", "c_attn"),
   strategyOption("prefix-length", ["prefix", "prefix-unlikelihood", ...OFFSET], "prefixLength", int(0), "prefix: virtual tokens per layer (prefix-offset: averaged)", "10"),
-  strategyOption("offset-at", OFFSET, "offsetAt", offsetAt, "prefix-offset: where the offset is added, final | blocks", "final"),
+  strategyOption("offset-at", OFFSET, "offsetAt", offsetAt, "prefix-offset: where the offset is added, blocks (every block's input) | final", "blocks"),
   strategyOption("ul-weight", ["unlikelihood", "prefix-unlikelihood", OFFSET[1]], "unlikelihoodWeight", float(0, Infinity, false, true), "unlikelihood: weight α of the term", "1"),
   strategyOption("ul-candidates", ["unlikelihood", "prefix-unlikelihood", OFFSET[1]], "unlikelihoodCandidates", ulCandidates, "unlikelihood: negatives, context | window:K", "context"),
   { name: "adapter", arg: "DIR", help: "load a saved adapter folder (LoRA, prefix or offset; adapter_config.json) onto the base model, frozen", parse: text, set: (c, v) => void (c.adapter = v as string), show: (c) => c.adapter ?? "none" },

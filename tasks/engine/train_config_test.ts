@@ -85,6 +85,8 @@ Deno.test("defaultConfig() picks each task's default strategy when none is given
     "prefix",
     "prefix-unlikelihood",
     "lora",
+    "prefix-offset",
+    "prefix-offset-unlikelihood",
   ]);
 });
 

@@ -31,9 +31,9 @@ const UL = { unlikelihoodWeight: 1, unlikelihoodCandidates: "context" };
 const LORA = { loraRank: 8, loraAlpha: 16, loraDropout: 0.05, loraTargets: ["c_attn"] };
 const LORA_SOURCE =
   "baseline's bs/epochs; r 8, α 16, dropout 0.05 on c_attn (issue 9, PEFT's usual GPT-2 setting); lr 2e-4 of Hu et al. 2021 (GPT-2 on E2E)";
-const OFFSET = { prefixLength: 10, prefixHidden: 512, offsetAt: "final" };
+const OFFSET = { prefixLength: 10, prefixHidden: 512, offsetAt: "blocks" };
 const OFFSET_SOURCE =
-  "the study's Task B as it describes it (one mean-pooled MLP offset on every hidden state); baseline's bs/epochs; the study gives no P, width, site or lr: P 10, MLP 512, lr 5e-5 borrowed from Li & Liang 2021, site final hidden state (our reading); selects on dev as the study";
+  "the study's Task B as it describes it (one mean-pooled MLP offset on every hidden state); baseline's bs/epochs; the study gives no P, width, site or lr: P 10, MLP 512, lr 5e-5 borrowed from Li & Liang 2021, site: every block's input (our reading); selects on dev as the study";
 /** The study's own experiments choose their epoch on dev (gold perplexity), as the study did. */
 const STUDY = { selectOn: SELECT_ON_DEV };
 
@@ -46,9 +46,9 @@ export const SONNET_DEFAULTS: TaskDefaults = {
     unlikelihood: { epochs: 10, batchSize: 8, lr: 1e-5, dropout: 0, ...STUDY, options: { ...LAST4, ...UL }, source: "Task A: baseline + unlikelihood; α 1 and context candidates of Welleck et al. 2019; selects on dev as the study" },
     prefix: { epochs: 10, batchSize: 8, lr: 5e-5, dropout: 0, ...STUDY, options: PREFIX, source: "Task B: baseline's bs/epochs; P 10, MLP 512, lr 5e-5 of Li & Liang 2021; selects on dev as the study" },
     "prefix-unlikelihood": { epochs: 10, batchSize: 8, lr: 5e-5, dropout: 0, ...STUDY, options: { ...PREFIX, ...UL }, source: "Task C: Task B + unlikelihood; selects on dev as the study" },
+    lora: { epochs: 10, batchSize: 8, lr: 2e-4, dropout: 0, options: LORA, source: LORA_SOURCE + "; selects on held-out 10% of train" },
     "prefix-offset": { epochs: 10, batchSize: 8, lr: 5e-5, dropout: 0, ...STUDY, options: OFFSET, source: OFFSET_SOURCE },
     "prefix-offset-unlikelihood": { epochs: 10, batchSize: 8, lr: 5e-5, dropout: 0, ...STUDY, options: { ...OFFSET, unlikelihoodWeight: 1, unlikelihoodCandidates: "window:5" }, source: "the study's Task C as it describes it: prefix-offset + unlikelihood over its 5-token window (our reading: α 1); selects on dev as the study" },
-    lora: { epochs: 10, batchSize: 8, lr: 2e-4, dropout: 0, options: LORA, source: LORA_SOURCE + "; selects on held-out 10% of train" },
   },
   select: { metric: "dev_perplexity", mode: "min" },
   hasHead: false,

@@ -1,6 +1,6 @@
 /**
  * Each new strategy learns: on 2 real sonnets (language modelling) and 16 real SST-5 sentences
- * (classification head), a dozen to a few dozen steps on the `tiny` model lower the training loss
+ * (classification head), 8 (LM, 16 tokens each) or 15 (SST, 16 tokens each) steps on the `tiny` model lower the training loss
  * well below its start. The learning rates are chosen for a few steps on a random model (the
  * table's rates are for full runs); the assertions are a ratio and a level, never a time.
  *
@@ -38,19 +38,27 @@ async function tiny(embeddingScale = 1): Promise<GPT2> {
 
 async function sonnetBatch() {
   const sonnets = (await loadSonnets(dataFile(testDataDir(), "sonnets.txt"))).sonnets.slice(0, 2);
-  const b = padBatch(sonnets.map((s) => [...encode(s.text), EOS_ID].slice(0, 24)));
+  const b = padBatch(sonnets.map((s) => [...encode(s.text), EOS_ID].slice(0, 16)));
   return { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen };
 }
 
-// strategy, learning rate, final loss level (ln V = 10.82; the unlikelihood rows include its term)
-const SONNET_CASES: [string, number, number][] = [
-  ["lora", 2e-2, 9.5],
-  ["prefix", 2e-2, 10.3],
-  ["unlikelihood", 3e-3, 2],
-  ["prefix-unlikelihood", 2e-2, 10.8],
+// strategy, learning rate, final loss level (ln V = 10.82; the unlikelihood rows include its
+// term), and the most the loss may keep of its start. `prefix-offset` adds one vector to every
+// position's state: it can move all predictions towards the sonnets' common tokens but cannot fit
+// each position, and its random initial offset already lowers the start (≈ 17 instead of ≈ 25),
+// so it is held to 0.6 of its start (and below ln V) rather than 0.5.
+const SONNET_CASES: [string, number, number, number][] = [
+  ["lora", 3e-2, 9.5, 0.5],
+  ["prefix", 3e-2, 10.3, 0.5],
+  ["unlikelihood", 5e-3, 2, 0.5],
+  ["prefix-unlikelihood", 3e-2, 10.8, 0.5],
+  ["prefix-offset", 2e-2, 10, 0.6],
+  ["prefix-offset-unlikelihood", 2e-2, 10.8, 0.5],
 ];
+/** Optimizer steps of each sonnet case (16 tokens of 2 sonnets). */
+const SONNET_STEPS = 8;
 
-for (const [name, lr, level] of SONNET_CASES) {
+for (const [name, lr, level, ratio] of SONNET_CASES) {
   Deno.test(`${name} lowers the LM loss of 2 sonnets well below its start on tiny`, async () => {
     const model = await tiny(10);
     const input = await sonnetBatch();
@@ -63,24 +71,24 @@ for (const [name, lr, level] of SONNET_CASES) {
       const logits = () => model.logits(hidden);
       const extra = strategy.extraLoss?.({ logits, input, targets, count });
       return extra ? add(loss, extra) : loss;
-    }, 12);
+    }, SONNET_STEPS);
     const [first, last] = [losses[0], losses.at(-1)!];
     const shown = `${name}: loss ${first.toFixed(3)} → ${last.toFixed(3)}`;
-    assert.ok(last < 0.5 * first && last < level, shown);
+    assert.ok(last < ratio * first && last < level, shown);
     optimizer.dispose();
     strategy.detach();
     model.dispose();
   });
 }
 
-for (const [name, lr] of [["lora", 1e-2], ["prefix", 1e-2]] as const) {
+for (const [name, lr] of [["lora", 2e-2], ["prefix", 2e-2]] as const) {
   Deno.test(`${name} lowers the loss of 16 SST sentences well below its start on tiny`, async () => {
     const model = await tiny();
     const examples = (await loadSentiment(dataFile(testDataDir(), "ids-sst-train.csv"), {
       labelled: true,
       numClasses: 5,
     })).examples.slice(0, 16);
-    const b = padBatch(examples.map((e) => encode(e.sentence).slice(0, 32)));
+    const b = padBatch(examples.map((e) => encode(e.sentence).slice(0, 16)));
     const input = { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen };
     const labels = examples.map((e) => e.label!);
     const head = createClassifierHead(model.gpu, TINY.nEmbd, 5, { seed: 3 });
@@ -92,7 +100,7 @@ for (const [name, lr] of [["lora", 1e-2], ["prefix", 1e-2]] as const) {
       model,
       strategy,
       (step) => crossEntropy(classify(model, head, input, { training: true, seed: step }), labels),
-      30,
+      15,
     );
     const [first, last] = [losses[0], losses.at(-1)!];
     assert.ok(

@@ -65,6 +65,9 @@ export async function measureLearning(c: LearningCase): Promise<LearningResult> 
       `--out=${out}`,
       "--select-on=dev",
     ]);
+    // One (skipped) evaluation, after the last epoch: the trainer then writes `best/` once, not
+    // once per epoch (the whole file's system CPU time fell from 27.6 to 17.4 s with this).
+    config.evalEveryEpochs = config.epochs;
     await createRunDir(out, config);
     const dropout = config.modelDropout;
     const model = await loadModel(config.model, {
@@ -78,8 +81,8 @@ export async function measureLearning(c: LearningCase): Promise<LearningResult> 
       const all = Array.from({ length: task.trainSize }, (_, i) => i);
       const before = await task.evaluateExamples(all, "train");
       const stepLosses: number[] = [];
-      // Each (skipped) evaluation reports a selection metric better than the one before, so the
-      // kept checkpoint, which the trainer restores at the end, holds the last weights.
+      // Each (skipped) evaluation reports a selection metric better than the one before (there is
+      // one), so the kept checkpoint, which the trainer restores at the end, holds the last weights.
       let evaluations = 0;
       const better = () => ++evaluations * (config.select.mode === "max" ? 1 : -1);
       const trainOnly: TrainingTask = {

@@ -236,3 +236,5 @@ async function main() {
 }
 
 await main();
+// Exit explicitly: the peer's worker threads would keep the process alive.
+Deno.exit(0);

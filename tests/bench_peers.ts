@@ -76,7 +76,12 @@ export async function runPeer(peer: PeerSpec, options: RunPeerOptions = {}): Pro
   } catch (e) {
     return failed(peer.name, (e as Error).message);
   }
-  const error = out.success ? null : failureLine(new TextDecoder().decode(out.stderr), out.code);
+  const stderr = new TextDecoder().decode(out.stderr);
+  const error = out.success
+    ? null
+    : out.signal
+    ? `ended by ${out.signal} after ${parsed.rows.size} rows`
+    : failureLine(stderr, out.code);
   return { name: peer.name, ...parsed, error };
 }
 

@@ -5,6 +5,8 @@
  * - `--quick` skips the GPT-2 124M rows;
  * - `--compare` also runs the PyTorch reference (tests/bench_torch.py) first, in the same run,
  *   and prints each row's ratio to it;
+ * - `--peers` also runs the same rows first on jax-js and TF.js (Wasm backends, from npm, in
+ *   subprocesses: tests/bench_peers.ts) and prints each row's ratio to each;
  * - `--profile` prints the per-kernel profile of a `tiny` training step and decoding steps
  *   instead of the table.
  *
@@ -35,15 +37,28 @@ import {
   type TorchRun,
 } from "./bench_compare.ts";
 import { profileTiny } from "./bench_profile.ts";
+import { type PeerRun, peersTable, runPeers } from "./bench_peers.ts";
+import { KEYS } from "./bench_peers_common.ts";
 
 const args = parseArgs({
   args: Deno.args,
   options: {
     quick: { type: "boolean", default: false },
     compare: { type: "boolean", default: false },
+    peers: { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
   },
 });
+
+let peers: PeerRun[] | null = null;
+if (args.values.peers && !args.values.profile) {
+  console.log("JavaScript peers (Wasm backends, from npm; tests/bench_peers_*.ts), run first…");
+  peers = await runPeers();
+  for (const p of peers) {
+    for (const n of p.notes) console.log(`  ${p.name}: ${n}`);
+    if (p.error) console.log(`  ${p.name} not run to the end: ${p.error}`);
+  }
+}
 
 let torch: TorchRun | null = null;
 if (args.values.compare) {
@@ -64,6 +79,8 @@ if (args.values.profile) {
   Deno.exit(0);
 }
 const results: BenchResult[] = [];
+/** Rows only the peers' table pairs (already printed in the main table under their own label). */
+const peerRows: BenchResult[] = [];
 console.log("| benchmark | result | detail |\n| --- | --- | --- |");
 
 function row(what: string, value: string, detail = "") {
@@ -117,7 +134,10 @@ async function matmulRow(label: string, M: number, K: number, N: number, transB 
       else matmul(a, g, { transA: true });
     }), reps);
   if (M === 1024 && N === 1024 && K === 1024) {
-    keyed("matmul 1024³", flops / fwd / 1e6, "GFLOP/s", `${fwd.toFixed(0)} ms fwd`);
+    keyed(KEYS.matmul, flops / fwd / 1e6, "GFLOP/s", `${fwd.toFixed(0)} ms fwd`);
+  }
+  if (M === 1024 && K === 128 && N === 50257 && transB) {
+    peerRows.push({ key: KEYS.head, value: fwd / 1000, unit: "s", detail: "matmul, NT" });
   }
   row(
     `matmul ${label}`,
@@ -134,6 +154,16 @@ await matmulRow("attn proj 1024×768·768×768", BT, 768, 768);
 await matmulRow("mlp up 1024×768·768×3072", BT, 768, 3072);
 await matmulRow("mlp down 1024×3072·3072×768", BT, 3072, 768);
 await matmulRow("tiny LM head 1024×128·(50257×128)ᵀ", BT, 128, 50257, true);
+if (peers) {
+  // The head at nanoGPT's padded vocabulary (a multiple of 64), where jax-js is fast.
+  const x = rand([BT, 128], 1);
+  const w = rand([50304, 128], 2);
+  const fwd = await time(gpu, () => void gpu.noGrad(() => matmul(x, w, { transB: true })));
+  row("matmul tiny LM head, padded 1024×128·(50304×128)ᵀ", `${fwd.toFixed(0)} ms fwd`);
+  peerRows.push({ key: KEYS.headPadded, value: fwd / 1000, unit: "s", detail: "matmul, NT" });
+  x.dispose();
+  w.dispose();
+}
 if (!args.values.quick) await matmulRow("LM head 1024×768·(50257×768)ᵀ", BT, 768, 50257, true);
 
 {
@@ -171,6 +201,10 @@ async function changeRows(C: number, label: string) {
     const before = await time(gpu, () => void gpu.noGrad(() => matmul(x, w, { transB: true })));
     const after = await time(gpu, () => void rowHeadMatmul(x, head));
     head.dispose();
+    if (C === 128 && M === 1) {
+      const detail = "rowHeadMatmul over the once-transposed weight, no readback";
+      peerRows.push({ key: KEYS.headRow, value: after, unit: "ms", detail });
+    }
     row(
       `${label} decoding LM head, ${M} row${M > 1 ? "s" : ""}: matmul → row head`,
       `${before.toFixed(1)} → ${after.toFixed(1)} ms (${(before / after).toFixed(2)}×)`,
@@ -192,6 +226,10 @@ async function changeRows(C: number, label: string) {
   const reps = C > 128 ? 1 : 3;
   const before = await time(gpu, step(false), reps);
   const after = await time(gpu, step(true), reps);
+  if (C === 128) {
+    const detail = "fused lmHeadCrossEntropy, gradients of x and w";
+    peerRows.push({ key: KEYS.headLoss, value: after / 1000, unit: "s", detail });
+  }
   row(
     `${label} LM head + cross-entropy fwd+bwd, ${N} rows: unfused → fused`,
     `${before.toFixed(0)} → ${after.toFixed(0)} ms (${(before / after).toFixed(2)}×)`,
@@ -269,4 +307,9 @@ if (!args.values.quick) await modelRows("gpt2", "gpt2 (124M, random)", { ...PRES
 if (torch) {
   console.log(`\nAgainst PyTorch CPU (${torch.python}; ${torch.notes.join("; ")}), same run:\n`);
   console.log(comparisonTable(results, torch.rows));
+}
+if (peers) {
+  console.log("\nAgainst the JavaScript peers (Wasm backends), same run; ours / peer in speed:\n");
+  for (const p of peers) if (p.error) console.log(`${p.name}: ${p.error}\n`);
+  console.log(peersTable([...results, ...peerRows], peers));
 }

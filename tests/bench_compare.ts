@@ -66,19 +66,26 @@ export async function runTorchBench(python: string, quick: boolean): Promise<Tor
   }).output();
   const text = new TextDecoder().decode(out.stdout);
   if (!out.success) throw new Error(`${python} ${SCRIPT} failed (exit ${out.code}):\n${text}`);
-  return { python, ...parseTorchOutput(text) };
+  const { rows, notes } = parseBenchOutput(text, "bench_torch.py");
+  return { python, rows, notes };
 }
 
 /**
- * Parses the reference's stdout: one JSON row per line, `#` lines as notes.
+ * Parses a reference's stdout: one JSON row per line (`{"key", "value", "unit", "detail"}`, or
+ * `{"key", "skipped"}` for a row it cannot run, with the reason), `#` lines as notes. `source`
+ * names the script in errors.
  *
  * @example
  * ```ts
- * parseTorchOutput('# torch 1.13\n{"key":"matmul 1024³","value":90,"unit":"GFLOP/s","detail":""}');
+ * parseBenchOutput('# torch 1.13\n{"key":"matmul 1024³","value":90,"unit":"GFLOP/s","detail":""}', "bench_torch.py");
  * ```
  */
-export function parseTorchOutput(text: string): Omit<TorchRun, "python"> {
+export function parseBenchOutput(
+  text: string,
+  source: string,
+): { rows: Map<string, BenchResult>; skipped: Map<string, string>; notes: string[] } {
   const rows = new Map<string, BenchResult>();
+  const skipped = new Map<string, string>();
   const notes: string[] = [];
   text.split("\n").forEach((line, i) => {
     const s = line.trim();
@@ -87,18 +94,22 @@ export function parseTorchOutput(text: string): Omit<TorchRun, "python"> {
       notes.push(s.slice(1).trim());
       return;
     }
-    let row: BenchResult;
+    let row: BenchResult & { skipped?: unknown };
     try {
       row = JSON.parse(s);
     } catch {
-      throw new Error(`bench_torch.py output line ${i + 1} is not JSON: ${s.slice(0, 80)}`);
+      throw new Error(`${source} output line ${i + 1} is not JSON: ${s.slice(0, 80)}`);
+    }
+    if (typeof row.key === "string" && typeof row.skipped === "string") {
+      skipped.set(row.key, row.skipped);
+      return;
     }
     if (typeof row.key !== "string" || typeof row.value !== "number") {
-      throw new Error(`bench_torch.py output line ${i + 1} lacks a key or a numeric value`);
+      throw new Error(`${source} output line ${i + 1} lacks a key or a numeric value`);
     }
-    rows.set(row.key, row);
+    rows.set(row.key, { key: row.key, value: row.value, unit: row.unit, detail: row.detail ?? "" });
   });
-  return { rows, notes };
+  return { rows, skipped, notes };
 }
 
 /**

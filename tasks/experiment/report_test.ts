@@ -209,3 +209,57 @@ Deno.test("writeReport() on sonnets shows the prompt-only floor and generations 
   );
   await Deno.remove(out, { recursive: true });
 });
+
+Deno.test("writeReport() draws held-out curves for arms that select on held-out training examples", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    const plan = planFromArms("sst", "full,last-linear", {
+      seeds: "2",
+      flags: ["--eval-limit=12"],
+    });
+    await saveExperimentPlan(out, plan);
+    const config = { task: "sst", dataDir: join(out, "none"), evalLimit: DEV };
+    for (const [k, seed] of plan.seeds.entries()) {
+      // full selects on dev: dev_accuracy per epoch. last-linear selects on held-out train:
+      // heldout_accuracy per epoch, dev only in the summary.
+      await writeRun(
+        cellDir(out, "full", seed),
+        { ...config, select: { metric: "dev_accuracy", mode: "max" } },
+        [1, 2].map((e) => ({
+          epoch: e,
+          train_loss: 1,
+          dev_accuracy: 0.4 + 0.1 * e,
+          best: e === 2,
+        })),
+        { dev_accuracy: 0.6 },
+        {},
+      );
+      await writeRun(
+        cellDir(out, "last-linear", seed),
+        { ...config, select: { metric: "heldout_accuracy", mode: "max" } },
+        [1, 2].map((e) => ({
+          epoch: e,
+          train_loss: 1,
+          heldout_accuracy: 0.2 * e + 0.1 * k, // seeds: 0.2, 0.3 then 0.4, 0.5
+          best: e === 2,
+        })),
+        { dev_accuracy: 0.4 },
+        {},
+      );
+    }
+    const { md, html } = await writeReport(out, { resamples: 100, log: () => {} });
+    const text = await Deno.readTextFile(md);
+    assert.match(text, /marked \(held-out\)/);
+    // dev curve: full only; held-out curve: last-linear, mean ± sd over its 2 seeds.
+    assert.match(text, /accuracy \(dev\)[\s\S]*?\| 2 \| 60\.0 ± 0\.0 \| – \|/);
+    assert.match(
+      text,
+      /accuracy \(held-out training examples, heldout_accuracy\)[\s\S]*?\| 1 \| – \| 25\.0 ± 7\.1 \|\n\| 2 \| – \| 45\.0 ± 7\.1 \|/,
+    );
+    const page = await Deno.readTextFile(html);
+    assert.match(page, /last-linear \(held-out\)/, "the chart names the held-out line");
+    checkHtml(page, ["metrics", "curves"]);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});

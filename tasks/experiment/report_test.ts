@@ -180,7 +180,11 @@ Deno.test("writeReport() on sonnets shows the prompt-only floor and generations 
           select: { metric: "dev_perplexity", mode: "min" },
         },
         [{ epoch: 1, train_loss: 5, dev_perplexity: 900, best: true }],
-        { dev_perplexity: 900, chrf: arm === "full" ? 40 : 30, distinct_1: 0.5 },
+        {
+          dev_perplexity: 900,
+          chrf: arm === "full" ? 40 : 30,
+          rhyme_accuracy_continuation: 0.25,
+        },
         { "generated_sonnets_dev.txt": generated },
       );
     }
@@ -193,8 +197,13 @@ Deno.test("writeReport() on sonnets shows the prompt-only floor and generations 
   );
   assert.match(
     text,
-    /\| chrF \| full \| 2 \| 40\.00 ± 0\.00 \|[^\n]*\| \d+\.\d\d \|/,
+    /\| chrF \(CS224N: whole text\) \| full \| 2 \| 40\.00 ± 0\.00 \|[^\n]*\| \d+\.\d\d \|/,
     "chrF with its floor",
+  );
+  assert.match(
+    text,
+    /\| rhyme, pairs with a generated line \(CMU\) \(%\) \| full \| 2 \| 25\.0 ± 0\.0 \|[^\n]*\| 0\.0 \|\n/,
+    "a continuation metric as the summary names it, the prompts alone scoring 0",
   );
   assert.match(
     text,

@@ -161,8 +161,12 @@ function armMetric(data: ExperimentData, arm: string, metric: MetricSpec): ArmMe
   const done = data.cells.filter((c) => c.arm === arm && c.status === "done");
   const selected = done.filter((c) => finite(c.final?.[metric.key]))
     .map((c) => ({ seed: c.seed, value: c.final![metric.key] }));
-  const final = done.filter((c) => finite(c.metrics.at(-1)?.[metric.key]))
-    .map((c) => ({ seed: c.seed, value: c.metrics.at(-1)![metric.key] as number }));
+  // The last epoch's dev score: the summary's `last_epoch` (runs that select on held-out training
+  // examples score dev only there), else the last evaluation logged.
+  const lastOf = (c: CellData) =>
+    finite(c.lastEpoch?.[metric.key]) ? c.lastEpoch[metric.key] : c.metrics.at(-1)?.[metric.key];
+  const final = done.filter((c) => finite(lastOf(c)))
+    .map((c) => ({ seed: c.seed, value: lastOf(c) as number }));
   const study = data.plan.arms.find((a) => a.name === arm)?.study[metric.key];
   return {
     arm,

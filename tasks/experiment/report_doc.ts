@@ -266,7 +266,7 @@ export function buildReportDoc(data: ExperimentData, a: Analysis): ReportDoc {
   }
   sections.push(section("metrics", "Dev metrics per arm", {
     intro: [
-      "Selected: the checkpoint chosen by the dev selection metric (so optimistic on dev); final epoch: the last evaluation. Mean ± sample sd over seeds; 95% CI of the mean from Student's t.",
+      "Selected: the checkpoint chosen by the run's selection metric (on dev for arms that select on dev, so optimistic there; on held-out training examples otherwise); final epoch: the weights after the last epoch, scored on dev. Mean ± sample sd over seeds; 95% CI of the mean from Student's t.",
       "Chart: blue dot the mean of the selected scores, black line its 95% CI, grey dots the seeds, red diamond the study's single run" +
       (a.floor ? ", dashed line the prompt-only floor." : "."),
       ...(a.floor

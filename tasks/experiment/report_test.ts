@@ -20,6 +20,7 @@ async function writeRun(
   epochs: object[],
   final: object,
   files: Record<string, string>,
+  summary: object = { final },
 ) {
   await Deno.mkdir(dir, { recursive: true });
   await Deno.writeTextFile(join(dir, "config.json"), JSON.stringify(config));
@@ -27,7 +28,7 @@ async function writeRun(
     join(dir, "metrics.jsonl"),
     epochs.map((e) => JSON.stringify(e)).join("\n") + "\n",
   );
-  await Deno.writeTextFile(join(dir, "summary.json"), JSON.stringify({ final }));
+  await Deno.writeTextFile(join(dir, "summary.json"), JSON.stringify(summary));
   for (const [name, text] of Object.entries(files)) await Deno.writeTextFile(join(dir, name), text);
 }
 
@@ -254,11 +255,17 @@ Deno.test("writeReport() draws held-out curves for arms that select on held-out 
         })),
         { dev_accuracy: 0.4 },
         {},
+        { selected: { dev_accuracy: 0.4 }, last_epoch: { dev_accuracy: 0.3 + 0.1 * k } },
       );
     }
     const { md, html } = await writeReport(out, { resamples: 100, log: () => {} });
     const text = await Deno.readTextFile(md);
     assert.match(text, /marked \(held-out\)/);
+    // Its final-epoch dev score comes from the summary's last_epoch (0.3, 0.4).
+    assert.match(
+      text,
+      /\| accuracy \(%\) \| last-linear \| 2 \| 40\.0 ± 0\.0 \| [^|]+ \| 35\.0 ± 7\.1 \|/,
+    );
     // dev curve: full only; held-out curve: last-linear, mean ± sd over its 2 seeds.
     assert.match(text, /accuracy \(dev\)[\s\S]*?\| 2 \| 60\.0 ± 0\.0 \| – \|/);
     assert.match(

@@ -28,3 +28,4 @@ export * from "./stats/paired_tests.ts";
 export * from "./stats/bootstrap.ts";
 export * from "./stats/mcnemar.ts";
 export * from "./sonnet_scores.ts";
+export * from "./sonnet_samples.ts";

@@ -7,7 +7,9 @@
  *   recall and F1, and the confusion matrix. Every prediction must name a gold id and every gold
  *   id must be predicted, once.
  * - `--task=sonnet --generated FILE --gold FILE`: a generated sonnet file against the gold
- *   sonnets (`TRUE_sonnets_held_out_dev.txt`) with every file-based sonnet metric.
+ *   sonnets (`TRUE_sonnets_held_out_dev.txt`) with every file-based sonnet metric. `--generated`
+ *   may be given several times (the samples of one run, `--samples=N`): each file is scored
+ *   against the gold and every metric printed as mean ± sd over the files (sample sd, n − 1).
  *
  * `--strict` (any task) makes every file problem an error: for sonnets, generated numbers missing,
  * repeated or not in the gold file (by default they are reported by number and left out of the
@@ -20,22 +22,27 @@ import { findTask, TASKS } from "../registry.ts";
 import { runCommand } from "./run_command.ts";
 
 /**
- * The parsed `deno task eval` command line: the task, its files by flag name, and `strict: true`
- * when `--strict` was given.
+ * The parsed `deno task eval` command line: the task, its files by flag name (a list for a
+ * repeatable flag given more than once), and `strict: true` when `--strict` was given.
  */
-export type EvalArgs = { task: string; strict?: boolean } & Record<string, string | boolean>;
+export type EvalArgs =
+  & { task: string; strict?: boolean }
+  & Record<string, string | boolean | string[]>;
 
 /** Usage text of `deno task eval`, one line per task. */
 export const EVAL_USAGE = "Usage:\n" +
   TASKS.map((t) =>
     `  deno task eval --task=${t.name} ${
-      t.evaluation.flags.map((f) => `--${f}=FILE`).join(" ")
+      t.evaluation.flags.map((f) =>
+        `--${f}=FILE${t.evaluation.repeatable?.includes(f) ? ` [--${f}=FILE …]` : ""}`
+      ).join(" ")
     } [--strict]\n`
   ).join("");
 
 /**
  * Parses the `deno task eval` flags strictly: unknown flags, positionals, a missing or
- * inapplicable file flag, or an unknown task throw naming the flag.
+ * inapplicable file flag, a file flag given twice that the task takes once, or an unknown task
+ * throw naming the flag.
  *
  * @example
  * ```ts
@@ -45,13 +52,17 @@ export const EVAL_USAGE = "Usage:\n" +
  */
 export function parseEvalArgs(argv: string[]): EvalArgs {
   const fileFlags = [...new Set(TASKS.flatMap((t) => t.evaluation.flags))];
-  let values: Record<string, string | undefined>;
+  let values: Record<string, string[] | undefined>;
+  let name: string | undefined;
   let strict = false;
   try {
     const parsed = parseArgs({
       args: argv,
       options: {
-        ...Object.fromEntries(["task", ...fileFlags].map((f) => [f, { type: "string" as const }])),
+        task: { type: "string" as const },
+        ...Object.fromEntries(
+          fileFlags.map((f) => [f, { type: "string" as const, multiple: true as const }]),
+        ),
         strict: { type: "boolean" as const },
       },
       strict: true,
@@ -59,11 +70,12 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
     }).values;
     strict = parsed.strict === true;
     delete parsed.strict;
-    values = parsed as Record<string, string | undefined>;
+    name = parsed.task as string | undefined;
+    delete parsed.task;
+    values = parsed as Record<string, string[] | undefined>;
   } catch (error) {
     throw new Error(`eval: ${(error as Error).message}\n${EVAL_USAGE}`);
   }
-  const name = values.task;
   const task = TASKS.find((t) => t.name === name);
   if (!task) {
     throw new Error(
@@ -80,11 +92,16 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
   const out: EvalArgs = { task: task.name };
   if (strict) out.strict = true;
   for (const flag of task.evaluation.flags) {
-    const v = values[flag];
-    if (v === undefined || v === "") {
+    const v = values[flag] ?? [];
+    if (v.length === 0 || v.some((f) => f === "")) {
       throw new Error(`eval: --${flag}=FILE is required for --task=${name}`);
     }
-    out[flag] = v;
+    if (v.length > 1 && !task.evaluation.repeatable?.includes(flag)) {
+      throw new Error(
+        `eval: --${flag} is given ${v.length} times (${v.join(", ")}); --task=${name} takes one`,
+      );
+    }
+    out[flag] = v.length === 1 ? v[0] : [...v];
   }
   return out;
 }
@@ -104,10 +121,14 @@ export async function runEval(
   argv: string[],
   warn: (message: string) => void = (m) => console.error(m),
 ): Promise<string> {
-  const { task, strict, ...files } = parseEvalArgs(argv);
-  return await findTask(task).evaluation.run(files as Record<string, string>, warn, {
-    strict: strict === true,
-  });
+  const { task, strict, ...given } = parseEvalArgs(argv);
+  const files: Record<string, string> = {};
+  const repeated: Record<string, string[]> = {};
+  for (const [flag, value] of Object.entries(given)) {
+    if (Array.isArray(value)) [files[flag], repeated[flag]] = [value[0], value];
+    else files[flag] = value as string;
+  }
+  return await findTask(task).evaluation.run(files, warn, { strict: strict === true, repeated });
 }
 
 if (import.meta.main) {

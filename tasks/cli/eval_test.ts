@@ -202,3 +202,50 @@ Deno.test("runEval() --strict makes an unpaired sonnet number an error, a warnin
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+const quiet = () => {};
+
+Deno.test("runEval() scores several --generated files against one gold as mean ± sd", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const gold = "Gold\n\n132\nShall I compare thee to a summer's day?\n" +
+      "Thou art more lovely and more temperate:\n";
+    const other = "Gen\n\n132\nShall I compare thee to a summer's day?\nRough winds do shake\n";
+    await Deno.writeTextFile(join(dir, "gold.txt"), gold);
+    await Deno.writeTextFile(join(dir, "a.txt"), gold); // chrF 100
+    await Deno.writeTextFile(join(dir, "b.txt"), other);
+    const g = `--gold=${join(dir, "gold.txt")}`;
+    const a = `--generated=${join(dir, "a.txt")}`;
+    const b = `--generated=${join(dir, "b.txt")}`;
+    assert.deepEqual(parseEvalArgs(["--task=sonnet", a, b, g]), {
+      task: "sonnet",
+      generated: [join(dir, "a.txt"), join(dir, "b.txt")],
+      gold: join(dir, "gold.txt"),
+    });
+    const chrfOf = async (flag: string) =>
+      Number((await runEval(["--task=sonnet", flag, g], quiet)).match(/^chrf +([\d.]+)$/m)![1]);
+    const [x, y] = [await chrfOf(a), await chrfOf(b)];
+    assert.equal(x, 100);
+    assert.ok(y < 100);
+    const text = await runEval(["--task=sonnet", a, b, g], quiet);
+    assert.match(text, /^samples +2 \(mean ± sd over the samples; sd: sample sd, n − 1\)$/m);
+    assert.match(text, /^ {2}sample 2: .*b\.txt$/m);
+    // two values: mean (x + y) / 2, sd |x − y| / √2
+    const [, mean, sd] = text.match(/^chrf +([\d.]+) ± ([\d.]+)$/m)!;
+    assert.equal(mean, ((x + y) / 2).toFixed(4));
+    assert.equal(sd, (Math.abs(x - y) / Math.SQRT2).toFixed(4));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("parseEvalArgs() refuses a file flag given twice when the task takes one", () => {
+  assert.throws(
+    () => parseEvalArgs(["--task=sst", "--pred=p", "--pred=q", "--gold=g"]),
+    /eval: --pred is given 2 times \(p, q\); --task=sst takes one/,
+  );
+  assert.throws(
+    () => parseEvalArgs(["--task=sonnet", "--generated=a", "--gold=g", "--gold=h"]),
+    /--gold is given 2 times/,
+  );
+});

@@ -37,6 +37,35 @@ export async function createTask(
 }
 
 /**
+ * Metrics as log lines, `  key: value`, per-class precision and recall left out. A metric with
+ * `<key>_mean` and `<key>_sd` beside it (sonnet `--samples=N`) is one line: the first sample's
+ * value, then the mean ± sample sd (n − 1) over the `samples` samples.
+ *
+ * @example
+ * ```ts
+ * formatMetricLines({ chrf: 30, chrf_mean: 31, chrf_sd: 1, samples: 3 });
+ * // "  chrf: 30.0000 (sample 1); 31.0000 ± 1.0000 over 3 samples\n  samples: 3"
+ * ```
+ */
+export function formatMetricLines(m: Record<string, number>): string {
+  const value = (v: number) => Number.isInteger(v) ? String(v) : v.toFixed(4);
+  const paired = (k: string) => `${k}_mean` in m && `${k}_sd` in m;
+  const lines: string[] = [];
+  for (const [k, v] of Object.entries(m)) {
+    if (/_(precision|recall)_\d+$/.test(k)) continue;
+    const base = k.replace(/_(mean|sd)$/, "");
+    if (base !== k && base in m && paired(base)) continue; // shown on its metric's line
+    if (!paired(k)) {
+      lines.push(`  ${k}: ${value(v)}`);
+      continue;
+    }
+    const spread = `${m[`${k}_mean`].toFixed(4)} ± ${m[`${k}_sd`].toFixed(4)}`;
+    lines.push(`  ${k}: ${value(v)} (sample 1); ${spread} over ${m.samples} samples`);
+  }
+  return lines.join("\n");
+}
+
+/**
  * The final log of a completed run: the selected checkpoint's dev scores and the last epoch's,
  * named apart (with `--select-on=heldout:F` the selected epoch was chosen without looking at dev).
  *
@@ -46,9 +75,7 @@ export async function createTask(
  * ```
  */
 export function formatRunEnd(result: TrainResult, config: TrainConfig): string {
-  const show = (m: Record<string, number>) =>
-    Object.entries(m).filter(([k]) => !/_(precision|recall)_\d+$/.test(k))
-      .map(([k, v]) => `  ${k}: ${Number.isInteger(v) ? v : v.toFixed(4)}`).join("\n");
+  const show = formatMetricLines;
   const on = config.selectOn?.source === "heldout"
     ? `held-out ${formatSelectOn(config.selectOn)}`
     : "dev";

@@ -68,14 +68,17 @@ export interface TrainingTask<B = unknown> {
 export interface TaskEvaluation {
   /** The file flags it takes, all required (e.g. `["pred", "gold"]`). */
   flags: readonly string[];
+  /** Those of `flags` that may be given more than once (e.g. several generated samples). */
+  repeatable?: readonly string[];
   /**
    * Reads the files named by those flags, scores them, and returns the report text. With
-   * `strict`, what would be a warning about the files is an error.
+   * `strict`, what would be a warning about the files is an error. `files` holds each flag's
+   * first value; `repeated` every value of a repeatable flag given more than once.
    */
   run(
     files: Readonly<Record<string, string>>,
     warn: (message: string) => void,
-    options?: { strict?: boolean },
+    options?: { strict?: boolean; repeated?: Readonly<Record<string, readonly string[]>> },
   ): Promise<string>;
 }
 

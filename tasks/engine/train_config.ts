@@ -9,6 +9,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { MAX_SAMPLES_PER_PROMPT } from "../../model/sampling.ts";
 import { isScheduleName, SCHEDULE_NAMES, type ScheduleName } from "../../strategies/schedules.ts";
 import { resolveLoraTargets } from "../../strategies/lora.ts";
 import { STRATEGIES } from "../../strategies/registry.ts";
@@ -133,20 +134,21 @@ function num(name: string, key: NumKey, parse: Parse, help: string, none = "none
 
 function gen(
   name: string,
-  key: "temperature" | "topP" | "maxNewTokens",
+  key: "temperature" | "topP" | "maxNewTokens" | "samples",
   parse: Parse,
   help: string,
 ): Flag {
   return {
     name,
-    arg: key === "maxNewTokens" ? "N" : "X",
+    arg: key === "maxNewTokens" || key === "samples" ? "N" : "X",
     help,
     parse,
     set: (c, v) => {
       if (c.generation === null) return `applies to --task=sonnet only`;
       c.generation[key] = v as number;
     },
-    show: (c) => (c.generation === null ? "sonnet only" : String(c.generation[key])),
+    // A run saved before --samples existed has no `samples`: it generated one.
+    show: (c) => (c.generation === null ? "sonnet only" : String(c.generation[key] ?? 1)),
   };
 }
 
@@ -238,6 +240,7 @@ const FLAGS: readonly Flag[] = [
   gen("temperature", "temperature", float(0, 10, false, false), "sampling temperature (0 = greedy)"),
   gen("top-p", "topP", float(0, 1, true, false), "nucleus sampling mass"),
   gen("max-new-tokens", "maxNewTokens", int(1), "most tokens generated per sonnet"),
+  gen("samples", "samples", int(1, MAX_SAMPLES_PER_PROMPT), "sonnets per prompt; CS224N's files keep the first, metrics add mean ± sd"),
   { name: "out", arg: "DIR", help: "run folder", parse: text, set: (c, v) => void (c.out = v as string), show: (c) => c.out },
   { name: "resume", arg: "DIR", help: "continue the run saved in DIR", parse: text, set: (c, v) => void (c.resume = v as string), show: (c) => c.resume ?? "none" },
 ];

@@ -234,6 +234,7 @@ const ALL_FLAGS = [
   "--lowercase",
   "--temperature",
   "--top-p",
+  "--samples",
   "--out",
   "--resume",
   "--help",
@@ -304,4 +305,21 @@ Deno.test("parseTrainArgs() sets --select-on and --lowercase when given", () => 
   assert.deepEqual(parse("--task=sonnet", "--strategy=full", "--select-on=dev").selectOn, {
     source: "dev",
   });
+});
+
+Deno.test("parseTrainArgs() sets --samples for sonnets (default 1) and refuses a bad value, naming it", () => {
+  assert.equal(defaultConfig("sonnet").generation?.samples, 1);
+  assert.equal(parse("--task=sonnet", "--samples=3").generation?.samples, 3);
+  for (const value of ["0", "-1", "1.5", "three", "", "65537"]) {
+    assert.throws(() => parse("--task=sonnet", `--samples=${value}`), (error: Error) => {
+      const want = `--samples: expected an integer in [1, 65536], got ${JSON.stringify(value)}`;
+      assert.equal(error.message, want);
+      return true;
+    });
+  }
+  assert.throws(
+    () => parse("--task=sst", "--samples=2"),
+    /--samples: applies to --task=sonnet only, got "2"/,
+  );
+  assert.match(helpText("sonnet"), /--samples=N +sonnets per prompt.*\(default: 1\)/);
 });

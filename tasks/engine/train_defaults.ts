@@ -97,6 +97,8 @@ export interface GenerationSettings {
   repetitionWindow: number;
   /** … and penalty; 1 = off (the default). */
   repetitionPenalty: number;
+  /** Sonnets generated per prompt (`--samples`, default 1); the CS224N files keep the first. */
+  samples: number;
 }
 
 /** What the best checkpoint is chosen by. */

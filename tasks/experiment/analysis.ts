@@ -3,8 +3,9 @@
  * over seeds (mean, sd, 95% t interval) of the selected checkpoint's score and of the final
  * epoch's; between every two arms the paired tests over seeds; for classification, per seed,
  * the paired bootstrap over dev examples and McNemar's test; learning curves (mean and sd over
- * seeds per epoch); confusion matrices summed over seeds; for sonnets, the prompt-only floor and
- * example generations.
+ * seeds per epoch; of the held-out training examples, `heldout_*`, for the cells that select on
+ * them and so log no dev metric per epoch); confusion matrices summed over seeds; for sonnets,
+ * the prompt-only floor and example generations.
  *
  * @module
  */
@@ -130,7 +131,10 @@ export interface Analysis {
   seedComparisons: SeedComparison[];
   /** Per-seed per-example comparisons (classification). */
   exampleComparisons: ExampleComparison[];
-  /** Learning curves of the view's curve metric and of the train loss. */
+  /**
+   * Learning curves of the view's curve metric (dev), of its held-out twin (`heldout_*`, logged
+   * per epoch by cells that select on held-out training examples) and of the train loss.
+   */
   curves: CurvePoint[];
   /** Confusion matrices summed over seeds, by arm (classification). */
   confusions: { arm: string; matrix: number[][]; seeds: number }[];
@@ -157,8 +161,12 @@ function armMetric(data: ExperimentData, arm: string, metric: MetricSpec): ArmMe
   const done = data.cells.filter((c) => c.arm === arm && c.status === "done");
   const selected = done.filter((c) => finite(c.final?.[metric.key]))
     .map((c) => ({ seed: c.seed, value: c.final![metric.key] }));
-  const final = done.filter((c) => finite(c.metrics.at(-1)?.[metric.key]))
-    .map((c) => ({ seed: c.seed, value: c.metrics.at(-1)![metric.key] as number }));
+  // The last epoch's dev score: the summary's `last_epoch` (runs that select on held-out training
+  // examples score dev only there), else the last evaluation logged.
+  const lastOf = (c: CellData) =>
+    finite(c.lastEpoch?.[metric.key]) ? c.lastEpoch[metric.key] : c.metrics.at(-1)?.[metric.key];
+  const final = done.filter((c) => finite(lastOf(c)))
+    .map((c) => ({ seed: c.seed, value: lastOf(c) as number }));
   const study = data.plan.arms.find((a) => a.name === arm)?.study[metric.key];
   return {
     arm,
@@ -195,11 +203,28 @@ function aligned(cell: CellData, ids: string[]): number[] | null {
   return out.every((v) => v !== undefined && Number.isInteger(v)) ? out as number[] : null;
 }
 
+/**
+ * The per-epoch metric a run that selects on held-out training examples logs in place of the dev
+ * metric `metric` (`dev_perplexity` → `heldout_perplexity`), or null when `metric` is not a dev
+ * metric.
+ *
+ * @example
+ * ```ts
+ * heldoutCurveMetric("dev_accuracy"); // "heldout_accuracy"
+ * heldoutCurveMetric("train_loss"); // null
+ * ```
+ */
+export function heldoutCurveMetric(metric: string): string | null {
+  return metric.startsWith("dev_") ? `heldout_${metric.slice(4)}` : null;
+}
+
 function curves(data: ExperimentData): CurvePoint[] {
   const out: CurvePoint[] = [];
+  const heldout = heldoutCurveMetric(data.view.curveMetric);
+  const metrics = [data.view.curveMetric, ...(heldout ? [heldout] : []), "train_loss"];
   for (const arm of data.plan.arms.map((a) => a.name)) {
     const cells = data.cells.filter((c) => c.arm === arm && c.metrics.length > 0);
-    for (const metric of [data.view.curveMetric, "train_loss"]) {
+    for (const metric of metrics) {
       const byEpoch = new Map<number, number[]>();
       for (const c of cells) {
         for (const r of c.metrics) {

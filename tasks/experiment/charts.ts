@@ -8,7 +8,7 @@
  */
 import * as vega from "npm:vega@6.4.0";
 import * as vegaLite from "npm:vega-lite@6.5.0";
-import type { ArmMetric, CurvePoint } from "./analysis.ts";
+import { type ArmMetric, type CurvePoint, heldoutCurveMetric } from "./analysis.ts";
 
 /** A Vega-Lite specification (plain JSON). */
 export type VegaLiteSpec = Record<string, unknown>;
@@ -88,7 +88,9 @@ function curvePanel(
 
 /**
  * Learning curves: the dev metric and the train loss per epoch, one line per arm (mean over
- * seeds) with a ±1 sd band; `percent` shows a share as a percentage.
+ * seeds) with a ±1 sd band; `percent` shows a share as a percentage. Arms whose runs select on
+ * held-out training examples log that metric on them instead of dev (`heldout_*`): their line is
+ * drawn in the same panel, named `<arm> (held-out)`, and the panel's title says so.
  *
  * @example
  * ```ts
@@ -101,9 +103,18 @@ export function learningCurvesSpec(
   label: string,
   percent = false,
 ): VegaLiteSpec {
+  const heldout = heldoutCurveMetric(metric);
+  const heldoutPoints = points.filter((p) => p.metric === heldout)
+    .map((p) => ({ ...p, metric, arm: `${p.arm} (held-out)` }));
+  const source = heldoutPoints.length > 0 ? "dev, or held-out train: (held-out)" : "dev";
   return {
     hconcat: [
-      curvePanel(points, metric, `${label} (dev${percent ? ", %" : ""})`, percent ? 100 : 1),
+      curvePanel(
+        [...points, ...heldoutPoints],
+        metric,
+        `${label} (${source}${percent ? ", %" : ""})`,
+        percent ? 100 : 1,
+      ),
       curvePanel(points, "train_loss", "train loss", 1),
     ],
   };

@@ -32,6 +32,8 @@ export interface CellData extends Cell {
   metrics: MetricsRecord[];
   /** `summary.json`'s `final` metrics (the selected checkpoint's). */
   final?: Record<string, number>;
+  /** `summary.json`'s `last_epoch`: dev scores of the weights after the last epoch (if written). */
+  lastEpoch?: Record<string, number>;
   /** Classification: dev predictions by example id. */
   predictions?: Map<string, number>;
   /** Sonnets: the generated dev file's text. */
@@ -91,6 +93,7 @@ async function readCell(cell: Cell, view: TaskView): Promise<CellData> {
   const summary = await readJson(join(cell.dir, EXPERIMENT_FILES.summary));
   // `selected`: the kept checkpoint's dev scores (runs before --select-on wrote them as `final`)
   data.final = (summary?.selected ?? summary?.final ?? {}) as Record<string, number>;
+  if (summary?.last_epoch) data.lastEpoch = summary.last_epoch as Record<string, number>;
   if (view.kind === "classification") {
     try {
       const file = await readPredictions(join(cell.dir, view.predictionsFile));

@@ -5,7 +5,12 @@
  *
  * @module
  */
-import type { Analysis, ArmMetric, SeedComparison } from "./analysis.ts";
+import {
+  type Analysis,
+  type ArmMetric,
+  heldoutCurveMetric,
+  type SeedComparison,
+} from "./analysis.ts";
 import type { ExperimentData } from "./collect.ts";
 import { formatMetric, type MetricSpec } from "./task_views.ts";
 
@@ -261,7 +266,7 @@ export function buildReportDoc(data: ExperimentData, a: Analysis): ReportDoc {
   }
   sections.push(section("metrics", "Dev metrics per arm", {
     intro: [
-      "Selected: the checkpoint chosen by the dev selection metric (so optimistic on dev); final epoch: the last evaluation. Mean ± sample sd over seeds; 95% CI of the mean from Student's t.",
+      "Selected: the checkpoint chosen by the run's selection metric (on dev for arms that select on dev, so optimistic there; on held-out training examples otherwise); final epoch: the weights after the last epoch, scored on dev. Mean ± sample sd over seeds; 95% CI of the mean from Student's t.",
       "Chart: blue dot the mean of the selected scores, black line its 95% CI, grey dots the seeds, red diamond the study's single run" +
       (a.floor ? ", dashed line the prompt-only floor." : "."),
       ...(a.floor
@@ -274,14 +279,28 @@ export function buildReportDoc(data: ExperimentData, a: Analysis): ReportDoc {
     tables: [{ table: metricsTable(a) }],
   }));
   const curveSpec = view.metrics.find((m) => m.key === view.curveMetric);
+  const heldout = heldoutCurveMetric(view.curveMetric);
+  const heldoutCurves = heldout !== null && a.curves.some((p) => p.metric === heldout);
+  const devCurves = !heldoutCurves || a.curves.some((p) => p.metric === view.curveMetric);
+  const curveLabel = curveSpec?.label ?? view.curveMetric;
   sections.push(section("curves", "Learning curves", {
-    intro: ["Mean over seeds per epoch, the band ±1 sd."],
+    intro: [
+      "Mean over seeds per epoch, the band ±1 sd." +
+      (heldoutCurves
+        ? ` Arms that choose their epoch on held-out training examples log ${heldout} per epoch instead of dev (dev is scored once, at the end): their curves are on those examples, marked (held-out).`
+        : ""),
+    ],
     chart: "curves",
     tables: [
-      {
-        caption: `${curveSpec?.label ?? view.curveMetric} (dev)`,
-        table: curvesTable(a, view.curveMetric, curveSpec),
-      },
+      ...(devCurves
+        ? [{ caption: `${curveLabel} (dev)`, table: curvesTable(a, view.curveMetric, curveSpec) }]
+        : []),
+      ...(heldoutCurves
+        ? [{
+          caption: `${curveLabel} (held-out training examples, ${heldout})`,
+          table: curvesTable(a, heldout!, curveSpec),
+        }]
+        : []),
       { caption: "train loss", table: curvesTable(a, "train_loss", undefined) },
     ],
   }));

@@ -20,6 +20,7 @@ async function writeRun(
   epochs: object[],
   final: object,
   files: Record<string, string>,
+  summary: object = { final },
 ) {
   await Deno.mkdir(dir, { recursive: true });
   await Deno.writeTextFile(join(dir, "config.json"), JSON.stringify(config));
@@ -27,7 +28,7 @@ async function writeRun(
     join(dir, "metrics.jsonl"),
     epochs.map((e) => JSON.stringify(e)).join("\n") + "\n",
   );
-  await Deno.writeTextFile(join(dir, "summary.json"), JSON.stringify({ final }));
+  await Deno.writeTextFile(join(dir, "summary.json"), JSON.stringify(summary));
   for (const [name, text] of Object.entries(files)) await Deno.writeTextFile(join(dir, name), text);
 }
 
@@ -180,7 +181,11 @@ Deno.test("writeReport() on sonnets shows the prompt-only floor and generations 
           select: { metric: "dev_perplexity", mode: "min" },
         },
         [{ epoch: 1, train_loss: 5, dev_perplexity: 900, best: true }],
-        { dev_perplexity: 900, chrf: arm === "full" ? 40 : 30, distinct_1: 0.5 },
+        {
+          dev_perplexity: 900,
+          chrf: arm === "full" ? 40 : 30,
+          rhyme_accuracy_continuation: 0.25,
+        },
         { "generated_sonnets_dev.txt": generated },
       );
     }
@@ -193,8 +198,13 @@ Deno.test("writeReport() on sonnets shows the prompt-only floor and generations 
   );
   assert.match(
     text,
-    /\| chrF \| full \| 2 \| 40\.00 ± 0\.00 \|[^\n]*\| \d+\.\d\d \|/,
+    /\| chrF \(CS224N: whole text\) \| full \| 2 \| 40\.00 ± 0\.00 \|[^\n]*\| \d+\.\d\d \|/,
     "chrF with its floor",
+  );
+  assert.match(
+    text,
+    /\| rhyme, pairs with a generated line \(CMU\) \(%\) \| full \| 2 \| 25\.0 ± 0\.0 \|[^\n]*\| 0\.0 \|\n/,
+    "a continuation metric as the summary names it, the prompts alone scoring 0",
   );
   assert.match(
     text,
@@ -208,4 +218,64 @@ Deno.test("writeReport() on sonnets shows the prompt-only floor and generations 
     "gold and 2 arms side by side",
   );
   await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("writeReport() draws held-out curves for arms that select on held-out training examples", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    const plan = planFromArms("sst", "full,last-linear", {
+      seeds: "2",
+      flags: ["--eval-limit=12"],
+    });
+    await saveExperimentPlan(out, plan);
+    const config = { task: "sst", dataDir: join(out, "none"), evalLimit: DEV };
+    for (const [k, seed] of plan.seeds.entries()) {
+      // full selects on dev: dev_accuracy per epoch. last-linear selects on held-out train:
+      // heldout_accuracy per epoch, dev only in the summary.
+      await writeRun(
+        cellDir(out, "full", seed),
+        { ...config, select: { metric: "dev_accuracy", mode: "max" } },
+        [1, 2].map((e) => ({
+          epoch: e,
+          train_loss: 1,
+          dev_accuracy: 0.4 + 0.1 * e,
+          best: e === 2,
+        })),
+        { dev_accuracy: 0.6 },
+        {},
+      );
+      await writeRun(
+        cellDir(out, "last-linear", seed),
+        { ...config, select: { metric: "heldout_accuracy", mode: "max" } },
+        [1, 2].map((e) => ({
+          epoch: e,
+          train_loss: 1,
+          heldout_accuracy: 0.2 * e + 0.1 * k, // seeds: 0.2, 0.3 then 0.4, 0.5
+          best: e === 2,
+        })),
+        { dev_accuracy: 0.4 },
+        {},
+        { selected: { dev_accuracy: 0.4 }, last_epoch: { dev_accuracy: 0.3 + 0.1 * k } },
+      );
+    }
+    const { md, html } = await writeReport(out, { resamples: 100, log: () => {} });
+    const text = await Deno.readTextFile(md);
+    assert.match(text, /marked \(held-out\)/);
+    // Its final-epoch dev score comes from the summary's last_epoch (0.3, 0.4).
+    assert.match(
+      text,
+      /\| accuracy \(%\) \| last-linear \| 2 \| 40\.0 ± 0\.0 \| [^|]+ \| 35\.0 ± 7\.1 \|/,
+    );
+    // dev curve: full only; held-out curve: last-linear, mean ± sd over its 2 seeds.
+    assert.match(text, /accuracy \(dev\)[\s\S]*?\| 2 \| 60\.0 ± 0\.0 \| – \|/);
+    assert.match(
+      text,
+      /accuracy \(held-out training examples, heldout_accuracy\)[\s\S]*?\| 1 \| – \| 25\.0 ± 7\.1 \|\n\| 2 \| – \| 45\.0 ± 7\.1 \|/,
+    );
+    const page = await Deno.readTextFile(html);
+    assert.match(page, /last-linear \(held-out\)/, "the chart names the held-out line");
+    checkHtml(page, ["metrics", "curves"]);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
 });

@@ -104,17 +104,28 @@ function sentimentView(task: string, numClasses: number): ClassificationView {
   };
 }
 
-/** The sonnet metrics: ours first, then the study's own readings (named apart). */
+/**
+ * The sonnet metrics, as `summary.json` names them (the first sample's with `--samples=N`): model
+ * perplexity, CS224N's chrF, then what the model wrote (lines 4–14), then the whole texts with the
+ * 3 prompt lines, and the study's own readings (named apart).
+ */
 const SONNET_METRICS: MetricSpec[] = [
   num("dev_perplexity", "model perplexity (gold dev)", false),
-  num("chrf", "chrF", true),
-  num("distinct_1", "distinct-1", true),
-  num("distinct_2", "distinct-2", true),
-  pct("rhyme_accuracy", "rhyme (CMU phonemes)"),
-  pct("meter", "meter (10±1 syllables)"),
+  num("dev_perplexity_continuation", "model perplexity (gold lines 4–14)", false),
+  num("chrf", "chrF (CS224N: whole text)", true),
+  num("chrf_continuation", "chrF (lines 4–14)", true),
+  num("distinct_1_continuation", "distinct-1 (lines 4–14)", true),
+  num("distinct_2_continuation", "distinct-2 (lines 4–14)", true),
+  pct("rhyme_accuracy_continuation", "rhyme, pairs with a generated line (CMU)"),
+  pct("ten_syllable_share_continuation", "lines 4–14 with 10±1 syllables"),
+  pct("loose_iambic_share_continuation", "lines 4–14 loose iambic"),
+  num("distinct_1_whole", "distinct-1 (whole)", true),
+  num("distinct_2_whole", "distinct-2 (whole)", true),
+  pct("rhyme_accuracy_whole", "rhyme, all pairs (CMU, whole)"),
+  pct("ten_syllable_share_whole", "lines with 10±1 syllables (whole)"),
   num("study_unigram_perplexity", "study 'perplexity' (unigram)", false),
-  num("distinct_1_per_sonnet", "distinct-1 per sonnet (study)", true),
-  num("distinct_2_per_sonnet", "distinct-2 per sonnet (study)", true),
+  num("distinct_1_per_sonnet_whole", "distinct-1 per sonnet (study)", true),
+  num("distinct_2_per_sonnet_whole", "distinct-2 per sonnet (study)", true),
   pct("study_letter_rhyme", "study letter rhyme"),
 ];
 

@@ -1,11 +1,13 @@
 /**
  * The sonnet task's registry entry: its rows of the defaults table (SEED.md's sonnet settings;
  * rows the study gives no number for say what they borrow), the selection metric, the study's
- * generation controls, and `deno task eval --task=sonnet --generated FILE --gold FILE`.
+ * generation controls, and `deno task eval --task=sonnet --generated FILE --gold FILE` (several
+ * `--generated` files, e.g. the samples of a `--samples=N` run: mean ± sd over them).
  *
  * @module
  */
 import { formatSonnetScores, scoreSonnetFiles } from "../../eval/sonnet_scores.ts";
+import { formatSonnetSampleStats, sonnetSampleStats } from "../../eval/sonnet_samples.ts";
 import type { TaskDefinition } from "../engine/task.ts";
 import type { GenerationSettings, TaskDefaults } from "../engine/train_defaults.ts";
 import { CONTROL_DEFAULTS } from "./sonnet_controls.ts";
@@ -23,6 +25,7 @@ const GENERATION: Readonly<GenerationSettings> = Object.freeze({
   newlineBoost: CONTROL_DEFAULTS.newlineBoost,
   repetitionWindow: CONTROL_DEFAULTS.repetitionWindow,
   repetitionPenalty: 1,
+  samples: 1,
 });
 
 const LAST4 = { lastBlocks: 4 };
@@ -63,15 +66,20 @@ export const SONNET_TASK: TaskDefinition = {
   create: createSonnetTask,
   evaluation: {
     flags: ["generated", "gold"],
+    repeatable: ["generated"],
     async run(files, warn, options) {
-      const generated = await Deno.readTextFile(files.generated);
       const gold = await Deno.readTextFile(files.gold);
-      return formatSonnetScores(
-        scoreSonnetFiles(generated, files.generated, gold, files.gold, {
+      const generatedFiles = options?.repeated?.generated ?? [files.generated];
+      const scores = await Promise.all(generatedFiles.map(async (file) => {
+        const generated = await Deno.readTextFile(file);
+        return scoreSonnetFiles(generated, file, gold, files.gold, {
           warn,
           strict: options?.strict,
-        }),
-      );
+        });
+      }));
+      return scores.length === 1
+        ? formatSonnetScores(scores[0])
+        : formatSonnetSampleStats(sonnetSampleStats(scores), generatedFiles);
     },
   },
 };

@@ -3,7 +3,8 @@
  * dev perplexity on the gold sonnets 132–143 (the study's way) or by perplexity on held-out
  * training sonnets (`--select-on=heldout:F`: `heldout_perplexity`, `heldout_token_accuracy`),
  * then generate the dev and test sonnets from their first three lines with the study's controls
- * and score the dev generations.
+ * (`--samples=N` sonnets per prompt: `sonnet_generation.ts`, `sonnet_outputs.ts`) and score the
+ * dev generations (with N > 1 also as mean ± sd over the samples).
  *
  * Model perplexity is reported two ways, named apart: `dev_perplexity` on whole gold sonnets
  * (every token, cut at `--max-length`; after every epoch, the selection metric) and, in the final
@@ -17,34 +18,28 @@ import { join } from "node:path";
 import { add } from "../../kernels/elementwise.ts";
 import { splitAfterLines } from "../../eval/continuation.ts";
 import { continuationPerplexity, modelPerplexity } from "../../eval/model_perplexity.ts";
-import { generate } from "../../model/generate.ts";
 import type { GPT2 } from "../../model/gpt2.ts";
 import { lmLoss } from "../../model/lm_loss.ts";
-import type { LogitsProcessor } from "../../model/sampling.ts";
-import { decode, encode, EOS_ID, padBatch } from "../../model/tokenizer.ts";
+import { MAX_SAMPLES_PER_PROMPT } from "../../model/sampling.ts";
+import { encode, EOS_ID, padBatch } from "../../model/tokenizer.ts";
 import { attachStrategy, STRATEGY_DIR } from "../../strategies/registry.ts";
 import { dataFile } from "../data/data_dir.ts";
 import { ensureDataFiles } from "../data/data_fetch.ts";
-import { loadSonnets, parseSonnets, type Sonnet } from "../data/sonnet_data.ts";
-import {
-  newlineBoost,
-  punctuationBoost,
-  repetitionWindowPenalty,
-  stopAtLines,
-} from "./sonnet_controls.ts";
-import { PROMPT_LINES, scoreSonnets } from "../../eval/sonnet_scores.ts";
-import { pairingProblems, pairSonnetsByNumber } from "../../eval/sonnet_pairing.ts";
-import { FinishInterrupted } from "../engine/finish_control.ts";
+import { loadSonnets, type Sonnet } from "../data/sonnet_data.ts";
+import { PROMPT_LINES } from "../../eval/sonnet_scores.ts";
 import type { TrainingTask } from "../engine/task.ts";
-import type { GenerationSettings, TrainConfig } from "../engine/train_config.ts";
-import { writeSonnetFile } from "../data/writers.ts";
+import type { TrainConfig } from "../engine/train_config.ts";
 import { nextTokenScores } from "./next_token_scores.ts";
+import { scoreSampleFiles, SONNET_OUTPUTS, writeGenerationParts } from "./sonnet_outputs.ts";
 
-/** Output files of the sonnet task inside the run folder. */
-export const SONNET_OUTPUTS = {
-  dev: "generated_sonnets_dev.txt",
-  test: "generated_sonnets.txt",
-} as const;
+// Generation and the output files live in their own modules; re-exported as the task's API.
+export * from "./sonnet_generation.ts";
+export {
+  generationPartName,
+  type GenerationSplit,
+  scoreSampleFiles,
+  SONNET_OUTPUTS,
+} from "./sonnet_outputs.ts";
 
 /** A batch of whole sonnets, right-padded. */
 export interface SonnetBatch {
@@ -92,60 +87,6 @@ export function continuationSequences(
   return { sequences, contextLengths };
 }
 
-/** The study's generation controls as logits processors. */
-export function sonnetProcessors(g: GenerationSettings): LogitsProcessor[] {
-  const out: LogitsProcessor[] = [
-    punctuationBoost({ afterWords: g.punctuationAfterWords, boost: g.punctuationBoost }),
-    newlineBoost({ afterWords: g.newlineAfterWords, boost: g.newlineBoost }),
-  ];
-  if (g.repetitionPenalty !== 1) {
-    out.push(repetitionWindowPenalty({ window: g.repetitionWindow, penalty: g.repetitionPenalty }));
-  }
-  return out;
-}
-
-/**
- * Generates a 14-line sonnet from each prompt's first lines (prompt lines kept in the text).
- */
-export async function generateSonnets(
-  model: GPT2,
-  prompts: Sonnet[],
-  g: GenerationSettings,
-  seed: number,
-  batchSize = 12,
-  stop: () => boolean = () => false,
-): Promise<{ number: number; text: string }[]> {
-  const out: { number: number; text: string }[] = [];
-  for (let i = 0; i < prompts.length; i += batchSize) {
-    const chunk = prompts.slice(i, i + batchSize);
-    const texts = chunk.map((p) => p.text + "\n");
-    const room = model.contextRoom;
-    const ids = texts.map((t) => encode(t).slice(-Math.max(1, room - 1)));
-    const { tokens } = await generate(model, ids, {
-      maxNewTokens: Math.min(g.maxNewTokens, room - Math.max(...ids.map((x) => x.length))),
-      temperature: g.temperature,
-      topP: g.topP,
-      sample: g.temperature > 0,
-      seed: seed + i,
-      processors: sonnetProcessors(g),
-      stopWhen: stopOrLines(stop, stopAtLines(g.stopAtLines, texts)),
-    });
-    if (stop()) return out; // Ctrl-C: the caller discards the partial result
-    chunk.forEach((p, b) => {
-      const body = decode(tokens[b].filter((t) => t !== EOS_ID));
-      out.push({ number: p.number, text: (texts[b] + body).trim() });
-    });
-  }
-  return out;
-}
-
-function stopOrLines(
-  stop: () => boolean,
-  lines: (generated: readonly number[], b: number) => boolean,
-): (generated: readonly number[], b: number) => boolean {
-  return (generated, b) => stop() || lines(generated, b);
-}
-
 /** The data files the sonnet task reads (they ship with the module). */
 export const SONNET_FILES = [
   "sonnets.txt",
@@ -164,6 +105,13 @@ export async function createSonnetTask(
 ): Promise<TrainingTask<SonnetBatch>> {
   const g = config.generation;
   if (!g) throw new Error("sonnet task: the configuration has no generation settings");
+  // A run folder's config.json from before --samples has none: it generated one sample.
+  const samples = g.samples ?? 1;
+  if (!Number.isInteger(samples) || samples < 1 || samples > MAX_SAMPLES_PER_PROMPT) {
+    throw new Error(
+      `sonnet task: --samples (generation.samples) must be an integer in [1, ${MAX_SAMPLES_PER_PROMPT}], got ${samples}`,
+    );
+  }
   const strategy = attachStrategy(config, model, new Map(), log);
   const maxLength = Math.min(config.maxLength ?? Infinity, model.contextRoom);
   await ensureDataFiles(config.dataDir, SONNET_FILES, { log });
@@ -219,18 +167,22 @@ export async function createSonnetTask(
     },
     async finish(runDir, control) {
       await strategy.beforeInference?.();
-      const stop = () => control?.stopRequested() ?? false;
-      const part = control?.part ?? ((_: string, work: () => Promise<void>) => work());
-      await part("dev generations", async () => {
-        const dev = await generateSonnets(model, devPrompts, g, config.seed, 12, stop);
-        if (stop()) throw new FinishInterrupted("during dev generations");
-        await writeSonnetFile(join(runDir, SONNET_OUTPUTS.dev), dev);
-      });
-      await part("test generations", async () => {
-        const test = await generateSonnets(model, testPrompts, g, config.seed + 1000, 12, stop);
-        if (stop()) throw new FinishInterrupted("during test generations");
-        await writeSonnetFile(join(runDir, SONNET_OUTPUTS.test), test);
-      });
+      await writeGenerationParts(
+        model,
+        g,
+        samples,
+        [
+          { name: "dev", prompts: devPrompts, seed: config.seed, file: SONNET_OUTPUTS.dev },
+          {
+            name: "test",
+            prompts: testPrompts,
+            seed: config.seed + 1000,
+            file: SONNET_OUTPUTS.test,
+          },
+        ],
+        runDir,
+        control,
+      );
       await strategy.save?.(join(runDir, STRATEGY_DIR));
       const { perplexity: dev_perplexity } = await wholePerplexity();
       const { perplexity: dev_perplexity_continuation } = await continuationPerplexity(
@@ -239,13 +191,9 @@ export async function createSonnetTask(
         goldContinuations.contextLengths,
         config.batchSize,
       );
-      // Scored from the written file, exactly as `deno task eval` scores it, paired by number.
-      const devFile = join(runDir, SONNET_OUTPUTS.dev);
-      const generated = parseSonnets(await Deno.readTextFile(devFile), devFile).sonnets;
-      const pairs = pairSonnetsByNumber(generated, gold);
-      const problems = pairingProblems(pairs, devFile, "the dev gold sonnets");
-      if (problems.length > 0) throw new Error(problems.join("; "));
-      const scores = scoreSonnets(pairs.generated, pairs.gold);
+      // Scored from the written files, exactly as `deno task eval` scores them, paired by number:
+      // the first sample under the usual names, mean and sd over the samples beside them.
+      const scores = await scoreSampleFiles(runDir, SONNET_OUTPUTS.dev, gold, samples);
       return { dev_perplexity, dev_perplexity_continuation, ...scores };
     },
   };

@@ -13,6 +13,7 @@ import {
 } from "../kernels/row_head.ts";
 import type { Tensor } from "../kernels/tensor.ts";
 import type { GPT2, KVCache } from "./gpt2.ts";
+import { CachedDecoder, leftPad } from "./cached_decoder.ts";
 import {
   chooseToken,
   type LogitsProcessor,
@@ -41,6 +42,13 @@ export interface GenerateOptions extends SamplingOptions {
   processors?: LogitsProcessor[];
   /** Reuse keys/values of earlier positions (default true). */
   useCache?: boolean;
+  /**
+   * With the cache: keep it in one allocation per generation, written in place, and replay a
+   * recorded decoding step (default true, model/cached_decoder.ts); false grows it by
+   * concatenation each step (the earlier path, kept for comparison and for batches whose cache
+   * does not fit one storage binding, which use it automatically).
+   */
+  inPlaceCache?: boolean;
   /** Stop a sequence when this returns true (e.g. 14 lines written). */
   stopWhen?: (generated: readonly number[], batchIndex: number) => boolean;
 }
@@ -51,24 +59,6 @@ export interface GenerateResult {
   tokens: number[][];
   /** Why each sequence ended. */
   finishReasons: ("stop" | "length" | "context")[];
-}
-
-/** Left-pads prompts; positions count from each prompt's first real token. */
-function leftPad(seqs: number[][]) {
-  const T = Math.max(...seqs.map((s) => s.length));
-  const B = seqs.length;
-  const ids = new Int32Array(B * T).fill(EOS_ID);
-  const mask = new Float32Array(B * T);
-  const positions = new Int32Array(B * T);
-  seqs.forEach((s, b) => {
-    const pad = T - s.length;
-    s.forEach((id, t) => {
-      ids[b * T + pad + t] = id;
-      mask[b * T + pad + t] = 1;
-      positions[b * T + pad + t] = t;
-    });
-  });
-  return { ids, mask, positions, T, B };
 }
 
 /**
@@ -121,6 +111,13 @@ export async function generate(
   const reasons: GenerateResult["finishReasons"] = prompts.map(() => "length");
   const done = prompts.map(() => false);
   let cache: KVCache | undefined;
+  let decoder: CachedDecoder | null = null;
+  const inPlace = useCache && (options.inPlaceCache ?? true) &&
+    CachedDecoder.fits(
+      model,
+      prompts.length,
+      CachedDecoder.columns(model, prompts, options.maxNewTokens),
+    );
   // The head's weight transposed once for the whole generation (a decoding step's few rows
   // stream it as a matrix-vector product, kernels/row_head.ts); larger batches use the matmul.
   const head = prompts.length <= 4 * ROW_HEAD_MAX_ROWS && model.config.nEmbd % 4 === 0
@@ -128,9 +125,15 @@ export async function generate(
     : null;
   try {
     for (let step = 0; step < options.maxNewTokens && done.some((d) => !d); step++) {
-      const next = await nextLogits(model, seqs, cache, useCache, head);
-      cache = next.cache;
-      const logits = next.logits;
+      let logits: Float32Array;
+      if (decoder) logits = await decoder.step(seqs);
+      else if (inPlace) {
+        const started = await CachedDecoder.start(model, seqs, options.maxNewTokens, head);
+        [decoder, logits] = [started.decoder, started.logits];
+      } else {
+        const next = await nextLogits(model, seqs, cache, useCache, head);
+        [cache, logits] = [next.cache, next.logits];
+      }
       const V = model.config.vocabSize;
       const t0 = performance.now();
       seqs.forEach((s, b) => {
@@ -158,6 +161,7 @@ export async function generate(
     }
   } finally {
     head?.dispose();
+    decoder?.dispose();
     if (cache) releaseCache(cache);
   }
   return { tokens: out, finishReasons: reasons };

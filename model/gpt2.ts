@@ -191,6 +191,11 @@ export class GPT2 {
     this.prefixSource = length > 0 ? { length, source } : null;
   }
 
+  /** The attached prefix's keys and values per layer for `batch` sequences (none: undefined). */
+  attentionPrefixes(batch: number): AttentionPrefix[] | undefined {
+    return this.prefixSource?.source(batch);
+  }
+
   /** Virtual tokens of the attached prefix (0 when none). */
   get prefixLength(): number {
     return this.prefixSource?.length ?? 0;
@@ -243,7 +248,7 @@ export class GPT2 {
       }
       return t;
     };
-    const prefixes = this.prefixSource?.source(B);
+    const prefixes = this.attentionPrefixes(B);
     const adapterContext = { training, seed };
     const newLayers: { k: Tensor; v: Tensor }[] = [];
     for (let l = 0; l < c.nLayer; l++) {

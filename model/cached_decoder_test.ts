@@ -1,0 +1,130 @@
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { acquireGpu } from "../kernels/gpu.ts";
+import { gatherLastToken } from "../kernels/pooling.ts";
+import { prefixKeysValues } from "../kernels/prefix_kv.ts";
+import { tensorFrom } from "../kernels/tensor.ts";
+import { randomArray } from "../kernels/testing.ts";
+import { CachedDecoder, leftPad } from "./cached_decoder.ts";
+import { generate } from "./generate.ts";
+import { loadModel } from "./load.ts";
+import { argmax } from "./sampling.ts";
+
+const gpu = await acquireGpu();
+// A three-layer checkpoint that ships with the tests (32 positions, GPT-2's vocabulary).
+const fixture = fileURLToPath(new URL("../tests/fixtures/gpt2-l3-h2-c16-p32", import.meta.url));
+const model = await loadModel(fixture, { gpu });
+const V = model.config.vocabSize;
+const prompts = [[36879, 24856, 49718, 21496, 38950], [464, 2068], [1, 2, 3]];
+
+/** Next-token logits of every sequence by a full forward pass without any cache. */
+async function recomputed(seqs: number[][]): Promise<Float32Array> {
+  return await gpu.scopeAsync(async () => {
+    const { ids, mask, positions, T, B } = leftPad(seqs);
+    const logits = gpu.noGrad(() => {
+      const { hidden } = model.forward({ ids, batch: B, seqLen: T, mask, positions });
+      return model.logits(gatherLastToken(hidden, new Array(B).fill(T)));
+    });
+    return await logits.readFloat();
+  });
+}
+
+/** Greedy decoding through the in-place cache, checked against recomputation at every step. */
+async function checkSteps(steps: number): Promise<number> {
+  const seqs = prompts.map((p) => [...p]);
+  const { decoder, logits: first } = await CachedDecoder.start(model, seqs, steps, null);
+  let worst = 0;
+  try {
+    let logits = first;
+    for (let step = 0; step <= steps; step++) {
+      const want = await recomputed(seqs);
+      for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(logits[i] - want[i]));
+      if (step === steps) break;
+      seqs.forEach((s, b) => s.push(argmax(logits.subarray(b * V, (b + 1) * V))));
+      logits = await decoder.step(seqs);
+    }
+  } finally {
+    decoder.dispose();
+  }
+  return worst;
+}
+
+Deno.test("CachedDecoder.step() equals full recomputation at every step for left-padded prompts", async () => {
+  const worst = await checkSteps(6);
+  console.log(`in-place cache vs recomputation: max |Δ logit| = ${worst.toExponential(2)}`);
+  assert.ok(worst < 1e-4, `max logit difference ${worst}`);
+});
+
+Deno.test("CachedDecoder.step() equals full recomputation at every step with a prefix-tuning prefix", async () => {
+  const { nLayer: L, nHead: H, nEmbd: C } = model.config;
+  const P = 3;
+  const plain = await recomputed(prompts);
+  const table = tensorFrom(gpu, randomArray(P * 2 * L * C, 9), [P, 2 * L * C]);
+  gpu.keep(table);
+  model.setAttentionPrefix(
+    P,
+    (batch) => Array.from({ length: L }, (_, l) => prefixKeysValues(table, l, batch, H, C)),
+  );
+  try {
+    const withPrefix = await recomputed(prompts);
+    assert.ok(
+      withPrefix.some((x, i) => Math.abs(x - plain[i]) > 1e-3),
+      "the prefix changes logits",
+    );
+    const worst = await checkSteps(5);
+    console.log(`with a ${P}-key prefix: max |Δ logit| = ${worst.toExponential(2)}`);
+    assert.ok(worst < 1e-4, `max logit difference ${worst}`);
+  } finally {
+    model.setAttentionPrefix(0, null);
+    table.dispose();
+  }
+});
+
+Deno.test("CachedDecoder.step() refuses a step past the cache's columns", async () => {
+  const seqs = [[5, 6]];
+  const { decoder } = await CachedDecoder.start(model, seqs, 1, null);
+  try {
+    seqs[0].push(7);
+    await decoder.step(seqs); // column 2: the one new token the cache was sized for
+    seqs[0].push(8);
+    await assert.rejects(decoder.step(seqs), /column 3 is past the cache's 3 columns/);
+  } finally {
+    decoder.dispose();
+  }
+});
+
+Deno.test("generate() creates no buffer or bind group in its decoding steps (counted on the device)", async () => {
+  const device = gpu.device;
+  const counts = { buffers: 0, bindGroups: 0 };
+  const createBuffer = device.createBuffer;
+  const createBindGroup = device.createBindGroup;
+  device.createBuffer = (d) => (counts.buffers++, createBuffer.call(device, d));
+  device.createBindGroup = (d) => (counts.bindGroups++, createBindGroup.call(device, d));
+  const options = { stopTokens: [], temperature: 1, topP: 0.9, seed: 2 };
+  const run = async (maxNewTokens: number) => {
+    const before = { ...counts };
+    await generate(model, prompts, { ...options, maxNewTokens });
+    return {
+      buffers: counts.buffers - before.buffers,
+      bindGroups: counts.bindGroups - before.bindGroups,
+    };
+  };
+  try {
+    await run(2); // warm-up: pipelines, pooled buffers, staging buffers
+    const short = await run(2);
+    const long = await run(12);
+    console.log(
+      `per generation: 2 tokens ${JSON.stringify(short)}, 12 tokens ${JSON.stringify(long)}`,
+    );
+    // Ten more decoding steps, and not one more creation.
+    assert.deepEqual(long, short);
+    // The concatenating cache, for contrast, binds afresh at every step.
+    const before = counts.bindGroups;
+    await generate(model, prompts, { ...options, maxNewTokens: 12, inPlaceCache: false });
+    const concat = counts.bindGroups - before;
+    assert.ok(concat > long.bindGroups + 10 * model.config.nLayer, `concat path: ${concat}`);
+  } finally {
+    device.createBuffer = createBuffer;
+    device.createBindGroup = createBindGroup;
+  }
+});

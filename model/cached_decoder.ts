@@ -14,6 +14,7 @@ import { DECODE_MAX_KEYS, decodeAttention, kvAppend, kvPlace } from "../kernels/
 import { layerNorm } from "../kernels/layer_norm.ts";
 import { gatherLastToken } from "../kernels/pooling.ts";
 import { rowHeadMatmul, type TransposedHead } from "../kernels/row_head.ts";
+import { type DeviceSampling, sampleTokens } from "../kernels/sample_tokens.ts";
 import { reshape } from "../kernels/shape.ts";
 import { empty, type Tensor } from "../kernels/tensor.ts";
 import type { GPT2 } from "./gpt2.ts";
@@ -74,6 +75,11 @@ export class CachedDecoder {
   readonly #logits: Tensor;
   readonly #promptColumns: number;
   readonly #batch: number;
+  readonly #sampling: Omit<DeviceSampling, "randAt"> | null;
+  /** Logits of the prompts' last tokens, kept on the device for {@link sampleFirst}. */
+  #prefillLogits: Tensor | null;
+  /** The recorded device sampler of the step's logits. */
+  readonly #sampler: { recording: Recording; ids: Tensor } | null;
 
   private constructor(
     model: GPT2,
@@ -83,6 +89,8 @@ export class CachedDecoder {
     stateData: Int32Array<ArrayBuffer>,
     promptColumns: number,
     head: TransposedHead | null,
+    prefillLogits: Tensor,
+    sampling: Omit<DeviceSampling, "randAt"> | null,
   ) {
     this.#model = model;
     this.#keys = keys;
@@ -90,8 +98,10 @@ export class CachedDecoder {
     this.#state = state;
     this.#stateData = stateData;
     this.#promptColumns = promptColumns;
-    const B = stateData.length / 3 | 0;
+    const B = stateData.length / 4 | 0;
     this.#batch = B;
+    this.#sampling = sampling;
+    this.#prefillLogits = prefillLogits;
     const gpu = model.gpu;
     const { result, recording } = captureCommands(
       gpu,
@@ -100,6 +110,14 @@ export class CachedDecoder {
     gpu.keep(result);
     this.#logits = result;
     this.#recording = recording;
+    if (sampling) {
+      const sampler = captureCommands(
+        gpu,
+        () => sampleTokens(result, state, { ...sampling, randAt: 1 + 3 * B }),
+      );
+      gpu.keep(sampler.result);
+      this.#sampler = { recording: sampler.recording, ids: sampler.result };
+    } else this.#sampler = null;
   }
 
   /**
@@ -120,14 +138,17 @@ export class CachedDecoder {
 
   /**
    * Runs the prompts' forward pass, fills the cache (prefix, then the left-padded prompts) and
-   * records the decoding step; returns the decoder and the next-token logits (B × V).
+   * records the decoding step; returns the decoder and the next-token logits (B × V), or, with
+   * `sampling` (choosing on the device, kernels/sample_tokens.ts), no logits: call
+   * {@link sampleFirst} then {@link stepIds}.
    */
   static async start(
     model: GPT2,
     seqs: number[][],
     maxNewTokens: number,
     head: TransposedHead | null,
-  ): Promise<{ decoder: CachedDecoder; logits: Float32Array }> {
+    sampling: Omit<DeviceSampling, "randAt"> | null = null,
+  ): Promise<{ decoder: CachedDecoder; logits: Float32Array | null }> {
     const gpu = model.gpu;
     const c = model.config;
     const { ids, mask, positions, T, B } = leftPad(seqs);
@@ -141,13 +162,14 @@ export class CachedDecoder {
     };
     const keys = Array.from({ length: c.nLayer }, cache);
     const values = Array.from({ length: c.nLayer }, cache);
-    const stateData = new Int32Array(3 * B + 1);
+    // [column, ids (B), positions (B), padding (B), uniform numbers as f32 bits (B)]
+    const stateData = new Int32Array(4 * B + 1);
     seqs.forEach((s, b) => stateData[1 + 2 * B + b] = T - s.length);
     const state = empty(gpu, [stateData.length], "i32");
     gpu.keep(state);
     let decoder: CachedDecoder | null = null;
     try {
-      const logits = await gpu.scopeAsync(async () => {
+      const prefill = gpu.scope(() => {
         const r = gpu.noGrad(() =>
           model.forward({ ids, batch: B, seqLen: T, mask, positions }, { useCache: true })
         );
@@ -161,10 +183,23 @@ export class CachedDecoder {
           kvPlace(r.cache!.layers[l].v, values[l], P);
         }
         const last = gatherLastToken(r.hidden, new Array(B).fill(T)); // (B, C)
-        const out = gpu.noGrad(() => head ? rowHeadMatmul(last, head) : model.logits(last));
-        return await out.readFloat();
+        return gpu.noGrad(() => head ? rowHeadMatmul(last, head) : model.logits(last));
       });
-      decoder = new CachedDecoder(model, keys, values, state, stateData, P + T, head);
+      gpu.keep(prefill);
+      decoder = new CachedDecoder(
+        model,
+        keys,
+        values,
+        state,
+        stateData,
+        P + T,
+        head,
+        prefill,
+        sampling,
+      );
+      if (sampling) return { decoder, logits: null };
+      const logits = await prefill.readFloat();
+      decoder.#dropPrefill();
       return { decoder, logits };
     } finally {
       if (!decoder) { for (const t of [...keys, ...values, state]) t.dispose(); }
@@ -206,6 +241,63 @@ export class CachedDecoder {
    * token since the previous call) and returns the next-token logits (B × V).
    */
   async step(seqs: number[][]): Promise<Float32Array> {
+    this.#advance(seqs);
+    this.#model.gpu.write(this.#state.buffer, 0, this.#stateData);
+    this.#recording.replay();
+    return await this.#logits.readFloat();
+  }
+
+  /**
+   * The first new token of every sequence, chosen on the device from the prompts' logits with
+   * one uniform number per sequence (decoders started with `sampling` only).
+   */
+  async sampleFirst(uniforms: Float32Array): Promise<Int32Array> {
+    const logits = this.#prefillLogits;
+    const sampling = this.#sampling;
+    if (!sampling || !logits) {
+      throw new Error("CachedDecoder.sampleFirst: needs a decoder started with sampling, once");
+    }
+    this.#writeUniforms(uniforms);
+    const gpu = this.#model.gpu;
+    gpu.write(this.#state.buffer, 0, this.#stateData);
+    const B = this.#batch;
+    const ids = gpu.scope(() =>
+      sampleTokens(logits, this.#state, { ...sampling, randAt: 1 + 3 * B })
+    );
+    try {
+      return new Int32Array(await ids.read());
+    } finally {
+      ids.dispose();
+      this.#dropPrefill();
+    }
+  }
+
+  /** {@link step} with the next token chosen on the device: one id per sequence. */
+  async stepIds(seqs: number[][], uniforms: Float32Array): Promise<Int32Array> {
+    if (!this.#sampler) throw new Error("CachedDecoder.stepIds: the decoder has no sampling");
+    this.#writeUniforms(uniforms);
+    this.#advance(seqs);
+    this.#model.gpu.write(this.#state.buffer, 0, this.#stateData);
+    this.#recording.replay();
+    this.#sampler.recording.replay();
+    return new Int32Array(await this.#sampler.ids.read());
+  }
+
+  #writeUniforms(uniforms: Float32Array): void {
+    const B = this.#batch;
+    if (uniforms.length !== B) {
+      throw new Error(`CachedDecoder: ${uniforms.length} uniform numbers for ${B} sequences`);
+    }
+    new Float32Array(this.#stateData.buffer, (1 + 3 * B) * 4, B).set(uniforms);
+  }
+
+  #dropPrefill(): void {
+    this.#prefillLogits?.dispose();
+    this.#prefillLogits = null;
+  }
+
+  /** Moves the state to the next column with each sequence's last token and position. */
+  #advance(seqs: number[][]): void {
     const B = this.#batch;
     if (seqs.length !== B) {
       throw new Error(`CachedDecoder.step: ${seqs.length} sequences, not ${B}`);
@@ -221,15 +313,14 @@ export class CachedDecoder {
       data[1 + b] = s[s.length - 1];
       data[1 + B + b] = s.length - 1;
     });
-    const gpu = this.#model.gpu;
-    gpu.write(this.#state.buffer, 0, data);
-    this.#recording.replay();
-    return await this.#logits.readFloat();
   }
 
   /** Frees the cache, the recorded step and its buffers. */
   dispose(): void {
     this.#recording.dispose();
+    this.#sampler?.recording.dispose();
+    this.#sampler?.ids.dispose();
+    this.#dropPrefill();
     for (const t of [...this.#keys, ...this.#values, this.#state, this.#logits]) t.dispose();
   }
 }

@@ -8,7 +8,7 @@ import { randomArray } from "../kernels/testing.ts";
 import { CachedDecoder, leftPad } from "./cached_decoder.ts";
 import { generate } from "./generate.ts";
 import { loadModel } from "./load.ts";
-import { argmax } from "./sampling.ts";
+import { argmax, sampleStream } from "./sampling.ts";
 
 const gpu = await acquireGpu();
 // A three-layer checkpoint that ships with the tests (32 positions, GPT-2's vocabulary).
@@ -35,7 +35,7 @@ async function checkSteps(steps: number): Promise<number> {
   const { decoder, logits: first } = await CachedDecoder.start(model, seqs, steps, null);
   let worst = 0;
   try {
-    let logits = first;
+    let logits = first!;
     for (let step = 0; step <= steps; step++) {
       const want = await recomputed(seqs);
       for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(logits[i] - want[i]));
@@ -101,16 +101,19 @@ Deno.test("generate() creates no buffer or bind group in its decoding steps (cou
   device.createBuffer = (d) => (counts.buffers++, createBuffer.call(device, d));
   device.createBindGroup = (d) => (counts.bindGroups++, createBindGroup.call(device, d));
   const options = { stopTokens: [], temperature: 1, topP: 0.9, seed: 2 };
-  const run = async (maxNewTokens: number) => {
+  const run = async (maxNewTokens: number, sampleOn: "host" | "device" = "host") => {
     const before = { ...counts };
-    await generate(model, prompts, { ...options, maxNewTokens });
+    await generate(model, prompts, { ...options, maxNewTokens, sampleOn });
     return {
       buffers: counts.buffers - before.buffers,
       bindGroups: counts.bindGroups - before.bindGroups,
     };
   };
   try {
-    await run(2); // warm-up: pipelines, pooled buffers, staging buffers
+    // Warm-up of both lengths: pipelines, staging buffers, and pooled buffers of both cache sizes
+    // (a longer generation allocates a longer cache once, which is not a per-step creation).
+    await run(2);
+    await run(12);
     const short = await run(2);
     const long = await run(12);
     console.log(
@@ -118,6 +121,9 @@ Deno.test("generate() creates no buffer or bind group in its decoding steps (cou
     );
     // Ten more decoding steps, and not one more creation.
     assert.deepEqual(long, short);
+    await run(2, "device");
+    await run(12, "device");
+    assert.deepEqual(await run(12, "device"), await run(2, "device"), "sampling on the device");
     // The concatenating cache, for contrast, binds afresh at every step.
     const before = counts.bindGroups;
     await generate(model, prompts, { ...options, maxNewTokens: 12, inPlaceCache: false });
@@ -127,4 +133,42 @@ Deno.test("generate() creates no buffer or bind group in its decoding steps (cou
     device.createBuffer = createBuffer;
     device.createBindGroup = createBindGroup;
   }
+});
+
+Deno.test("generate() with sampleOn device gives a prompt the same sample alone and in a batch of 12, and the host's greedy and top-k tokens", async () => {
+  const p = prompts[0];
+  const batch = Array.from(
+    { length: 12 },
+    (_, i) => i === 7 ? p : Array.from({ length: 2 + (i % 5) }, (_, t) => 100 + 37 * i + t),
+  );
+  const streams = batch.map((_, i) => sampleStream(i, 0));
+  const options = { maxNewTokens: 8, stopTokens: [], temperature: 1.5, topP: 0.95, seed: 4 };
+  const device = { ...options, sampleOn: "device" as const };
+  const together = await generate(model, batch, { ...device, streams });
+  const alone = await generate(model, [p], { ...device, streams: [sampleStream(7, 0)] });
+  assert.deepEqual(together.tokens[7], alone.tokens[0]);
+  // A random model's distribution is nearly flat over ~45,000 kept tokens, each within f32
+  // rounding of its neighbours' boundaries: agreement with the f64 host is reported, not asserted.
+  const host = await generate(model, batch, { ...options, streams });
+  const firstAgree = together.tokens.filter((t, i) => t[0] === host.tokens[i][0]).length;
+  console.log(
+    `top-p 0.95 on a flat distribution: ${firstAgree} of 12 first draws equal the host's`,
+  );
+  for (const topK of [0, 40]) {
+    const greedyOrK = { maxNewTokens: 6, stopTokens: [], temperature: topK ? 0.9 : 0, topK };
+    const onDevice = await generate(model, prompts, { ...greedyOrK, sampleOn: "device" });
+    const onHost = await generate(model, prompts, greedyOrK);
+    assert.deepEqual(onDevice.tokens, onHost.tokens, `topK ${topK}`);
+  }
+});
+
+Deno.test("generate() refuses sampleOn device with logits processors, naming both", async () => {
+  await assert.rejects(
+    generate(model, prompts, {
+      maxNewTokens: 2,
+      sampleOn: "device",
+      processors: [(logits) => void (logits[0] = 0)],
+    }),
+    /sampleOn "device" cannot run logits processors/,
+  );
 });

@@ -172,3 +172,13 @@ Deno.test("generate() refuses sampleOn device with logits processors, naming bot
     /sampleOn "device" cannot run logits processors/,
   );
 });
+
+Deno.test("generate() with the in-place cache stops at the context like the concatenating cache", async () => {
+  const long = [Array.from({ length: 28 }, (_, t) => 300 + t), [5, 6, 7]];
+  const options = { maxNewTokens: 10, stopTokens: [] };
+  const inPlace = await generate(model, long, options);
+  const concat = await generate(model, long, { ...options, inPlaceCache: false });
+  assert.deepEqual(inPlace, concat);
+  assert.deepEqual(inPlace.finishReasons, ["context", "context"]);
+  assert.equal(inPlace.tokens[0].length, model.config.nPositions - 28);
+});

@@ -35,6 +35,7 @@ import {
   type TorchRun,
 } from "./bench_compare.ts";
 import { profileTiny } from "./bench_profile.ts";
+import { decodeChangeRows, printChangeRows } from "./bench_decode.ts";
 
 const args = parseArgs({
   args: Deno.args,
@@ -257,6 +258,7 @@ async function modelRows(key: string, label: string, config: GPT2Config, B: numb
       `16-token prompt, ${n} new, top-p 0.9: ${(ms / n).toFixed(1)} ms/step`,
     );
   }
+  if (key === "tiny") printChangeRows(await decodeChangeRows(model, label));
   opt.dispose();
   model.dispose();
   gpu.trimPool();

@@ -1,6 +1,7 @@
 /**
  * Before/after rows of the decoding changes, measured in the same run: the concatenating KV
- * cache against the in-place cache with its recorded step (model/cached_decoder.ts). Called by
+ * cache against the in-place cache with its recorded step (model/cached_decoder.ts), and host
+ * sampling against sampling on the device (kernels/sample_tokens.ts). Called by
  * `deno task bench`; run alone for the `tiny` rows only:
  * `deno run -A tests/bench_decode.ts`.
  *
@@ -64,13 +65,18 @@ export async function decodeChangeRows(
     };
     const timeOf = (extra: Partial<GenerateOptions>) =>
       median(() => generate(model, prompts, { ...base, ...extra }), reps);
-    const before = await timeOf({ inPlaceCache: false });
-    const after = await timeOf({});
+    const concat = await timeOf({ inPlaceCache: false });
+    const inPlace = await timeOf({});
+    const device = await timeOf({ sampleOn: "device" });
     rows.push({
       what:
         `${label} generation batch ${batch}: concatenated cache → in-place cache, recorded step`,
-      before: before / steps,
-      after: after / steps,
+      before: concat / steps,
+      after: inPlace / steps,
+    }, {
+      what: `${label} generation batch ${batch}, in-place cache: host sampling → sampleOn "device"`,
+      before: inPlace / steps,
+      after: device / steps,
     });
   }
   return rows;
@@ -81,7 +87,9 @@ export function printChangeRows(rows: ChangeRow[]): void {
   for (const r of rows) {
     console.log(
       `| ${r.what} | ${r.before.toFixed(1)} → ${r.after.toFixed(1)} ms/step ` +
-        `(${(r.before / r.after).toFixed(2)}×) | 16-token prompt, 16 new, top-p 0.9 |`,
+        `(${
+          (r.before / r.after).toFixed(2)
+        }×) | 16-token prompt, 16 new, top-p 0.9, prefill included |`,
     );
   }
 }

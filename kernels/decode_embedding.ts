@@ -56,8 +56,15 @@ export interface DecodeEmbeddingLayout {
  *
  * @example
  * ```ts
- * // state = [column, id_0 … id_{B−1}, pos_0 … pos_{B−1}, …]
- * const x = decodeEmbedding(wte, wpe, state, { batch: B, idsAt: 1, posAt: 1 + B });
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * const wte = tensorFrom(gpu, Array.from({ length: 5 * 2 }, (_, i) => i), [5, 2]); // (V, C)
+ * const wpe = tensorFrom(gpu, new Float32Array(4 * 2).fill(0.5), [4, 2]); // (positions, C)
+ * // state = [column, id_0, id_1, pos_0, pos_1]
+ * const state = tensorFrom(gpu, Int32Array.of(0, 3, 1, 2, 0), [5]);
+ * const x = decodeEmbedding(wte, wpe, state, { batch: 2, idsAt: 1, posAt: 3 });
+ * console.log(await x.readFloat()); // [6.5, 7.5, 2.5, 3.5]
  * ```
  */
 export function decodeEmbedding(

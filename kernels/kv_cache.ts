@@ -131,7 +131,14 @@ function cacheDims(op: string, cache: Tensor): [number, number, number, number] 
  *
  * @example
  * ```ts
- * kvPlace(prefill.layers[0].k, keys[0], prefixLength); // the prompt after the prefix
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * const [B, H, cap, D] = [1, 2, 4, 3]; // C = H·D = 6
+ * const cache = tensorFrom(gpu, new Float32Array(B * H * cap * D), [B, H, cap, D]);
+ * const prompt = tensorFrom(gpu, new Float32Array(B * H * 2 * D).fill(1), [B, H, 2, D]);
+ * kvPlace(prompt, cache, 1); // columns 1 and 2 of every head
+ * console.log(await cache.readFloat());
  * ```
  */
 export function kvPlace(src: Tensor, cache: Tensor, col0: number): void {
@@ -156,7 +163,16 @@ export function kvPlace(src: Tensor, cache: Tensor, col0: number): void {
  *
  * @example
  * ```ts
- * kvAppend(qkv, keys[l], values[l], state);
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * const [B, H, cap, D] = [1, 2, 4, 3]; // C = H·D = 6
+ * const keys = tensorFrom(gpu, new Float32Array(B * H * cap * D), [B, H, cap, D]);
+ * const values = tensorFrom(gpu, new Float32Array(B * H * cap * D), [B, H, cap, D]);
+ * const qkv = tensorFrom(gpu, Array.from({ length: 3 * H * D }, (_, i) => i), [B, 1, 3 * H * D]);
+ * const state = tensorFrom(gpu, Int32Array.of(2), [1]); // column 2
+ * kvAppend(qkv, keys, values, state);
+ * console.log(await keys.readFloat()); // 6 … 11 in column 2 of the two heads
  * ```
  */
 export function kvAppend(qkv: Tensor, keys: Tensor, values: Tensor, state: Tensor): void {
@@ -190,7 +206,18 @@ export interface DecodeAttentionOptions {
  *
  * @example
  * ```ts
- * const attended = decodeAttention(qkv, keys[l], values[l], state, { prefix: 0, skipAt: 1 });
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * const [B, H, cap, D] = [1, 2, 4, 3]; // C = H·D = 6
+ * const keys = tensorFrom(gpu, new Float32Array(B * H * cap * D), [B, H, cap, D]);
+ * const values = tensorFrom(gpu, Array.from({ length: B * H * cap * D }, (_, i) => i % 7), [B, H, cap, D]);
+ * const qkv = tensorFrom(gpu, new Float32Array(3 * H * D).fill(1), [B, 1, 3 * H * D]);
+ * // state: [column 3, padding count 1 (column 0 is a pad)]
+ * const state = tensorFrom(gpu, Int32Array.of(3, 1), [2]);
+ * kvAppend(qkv, keys, values, state);
+ * const attended = decodeAttention(qkv, keys, values, state, { prefix: 0, skipAt: 1 });
+ * console.log(attended.shape, await attended.readFloat()); // [1, 1, 6]
  * ```
  */
 export function decodeAttention(

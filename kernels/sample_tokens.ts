@@ -233,9 +233,20 @@ export function checkDeviceSampling(options: Omit<DeviceSampling, "randAt">): vo
  *
  * @example
  * ```ts
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * const logits = tensorFrom(gpu, [1, 5, 2, 0, 0, 9], [2, 3]); // (B, V)
+ * const uniforms = Float32Array.of(0.25, 0.75); // one per row, from the row's random stream
+ * const state = tensorFrom(gpu, new Int32Array(uniforms.buffer), [2], { dtype: "i32" });
  * const ids = sampleTokens(logits, state, {
- *   greedy: false, temperature: 0.8, topK: 0, topP: 0.9, randAt: 0,
+ *   greedy: false,
+ *   temperature: 0.8,
+ *   topK: 0,
+ *   topP: 0.9,
+ *   randAt: 0,
  * });
+ * console.log(await ids.read()); // [1, 2]: the nucleus of each row is its largest logit
  * ```
  */
 export function sampleTokens(logits: Tensor, state: Tensor, options: DeviceSampling): Tensor {

@@ -59,10 +59,17 @@ export function leftPad(seqs: number[][]): {
  *
  * @example
  * ```ts
- * const { decoder, logits } = await CachedDecoder.start(model, seqs, 16, null);
- * seqs.forEach((s, b) => s.push(argmax(logits.subarray(b * V, (b + 1) * V))));
+ * import { loadModel } from "./load.ts";
+ * import { argmax } from "./sampling.ts";
+ * const model = await loadModel("tiny");
+ * const V = model.config.vocabSize;
+ * const seqs = [[464, 3290, 318], [40]];
+ * const { decoder, logits } = await CachedDecoder.start(model, seqs, 4, null);
+ * seqs.forEach((s, b) => s.push(argmax(logits!.subarray(b * V, (b + 1) * V))));
  * const next = await decoder.step(seqs); // (B × V) logits of the following token
+ * console.log(next.length / V); // 2
  * decoder.dispose();
+ * model.dispose();
  * ```
  */
 export class CachedDecoder {

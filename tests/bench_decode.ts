@@ -23,16 +23,24 @@ export interface ChangeRow {
   after: number;
 }
 
-/** Median of `reps` timed runs of `fn` after one warm-up. */
-async function median(fn: () => Promise<unknown>, reps: number): Promise<number> {
-  await fn();
-  const times: number[] = [];
+/**
+ * Median wall time of each of `fns` over `reps` rounds after one warm-up round; each round runs
+ * every variant once, in turn, so a change of the machine's load hits all of them alike.
+ */
+async function interleavedMedians(
+  fns: (() => Promise<unknown>)[],
+  reps: number,
+): Promise<number[]> {
+  for (const fn of fns) await fn();
+  const times: number[][] = fns.map(() => []);
   for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
+    for (const [i, fn] of fns.entries()) {
+      const t0 = performance.now();
+      await fn();
+      times[i].push(performance.now() - t0);
+    }
   }
-  return times.sort((a, b) => a - b)[Math.floor(reps / 2)];
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(reps / 2)]);
 }
 
 /**
@@ -48,7 +56,7 @@ export async function decodeChangeRows(
   model: GPT2,
   label: string,
   steps = 16,
-  reps = 3,
+  reps = 5,
 ): Promise<ChangeRow[]> {
   const rows: ChangeRow[] = [];
   for (const batch of [1, 12]) {
@@ -63,11 +71,12 @@ export async function decodeChangeRows(
       topP: 0.9,
       seed: 1,
     };
-    const timeOf = (extra: Partial<GenerateOptions>) =>
-      median(() => generate(model, prompts, { ...base, ...extra }), reps);
-    const concat = await timeOf({ inPlaceCache: false });
-    const inPlace = await timeOf({});
-    const device = await timeOf({ sampleOn: "device" });
+    const run = (extra: Partial<GenerateOptions>) => () =>
+      generate(model, prompts, { ...base, ...extra });
+    const [concat, inPlace, device] = await interleavedMedians(
+      [run({ inPlaceCache: false }), run({}), run({ sampleOn: "device" })],
+      reps,
+    );
     rows.push({
       what:
         `${label} generation batch ${batch}: concatenated cache → in-place cache, recorded step`,

@@ -8,6 +8,43 @@ import { BufferPool, roundBucket } from "./buffer_pool.ts";
 import { type Kernel, kernelSource, paramBytes } from "./kernel.ts";
 import type { Profiler } from "./profiler.ts";
 
+/** A dispatch or copy whose pipeline, bind group and uniforms were built once (see capture.ts). */
+export type RecordedCommand =
+  | {
+    kind: "dispatch";
+    name: string;
+    pipeline: GPUComputePipeline;
+    group: GPUBindGroup;
+    workgroups: [number, number, number];
+  }
+  | {
+    kind: "copy";
+    src: GPUBuffer;
+    srcOffset: number;
+    dst: GPUBuffer;
+    dstOffset: number;
+    bytes: number;
+  };
+
+/**
+ * Takes the commands of a {@link Gpu} while it records (capture.ts): dispatches and copies are
+ * handed to it instead of being encoded, and released buffers are kept by it instead of pooled.
+ */
+export interface CommandRecorder {
+  /** Takes one validated dispatch (its uniform values already converted to bytes). */
+  dispatch(
+    kernel: Kernel,
+    pipeline: GPUComputePipeline,
+    uniforms: ArrayBuffer,
+    buffers: BufferWindow[],
+    workgroups: [number, number, number],
+  ): void;
+  /** Takes one buffer-to-buffer copy. */
+  copy(command: Extract<RecordedCommand, { kind: "copy" }>): void;
+  /** Keeps a buffer released while recording (the recording still binds it). */
+  hold(buffer: GPUBuffer): void;
+}
+
 /** A contiguous byte range of a buffer, bound to one kernel binding. */
 export interface BufferWindow {
   /** The buffer. */
@@ -56,6 +93,8 @@ export class Gpu {
   profiler: Profiler | null = null;
   /** Set once the device is lost; every later call throws with this reason. */
   lostReason: string | null = null;
+  /** While set, dispatches and copies are recorded, not encoded (see capture.ts). */
+  recorder: CommandRecorder | null = null;
 
   readonly #pipelines = new Map<string, GPUComputePipeline>();
   readonly #errors: string[] = [];
@@ -116,7 +155,8 @@ export class Gpu {
 
   /** Returns a buffer to the pool. Later commands may reuse it: queue order keeps that safe. */
   release(buffer: GPUBuffer): void {
-    this.#pool.give(buffer);
+    if (this.recorder) this.recorder.hold(buffer);
+    else this.#pool.give(buffer);
   }
 
   /** Destroys every pooled and staging buffer (memory held by live tensors stays). */
@@ -179,16 +219,20 @@ export class Gpu {
         );
       }
     }
+    const pipeline = this.pipeline(kernel);
+    if (this.recorder) {
+      const bytes = new ArrayBuffer(paramBytes(kernel));
+      writeParams(kernel, params, new DataView(bytes));
+      this.recorder.dispatch(kernel, pipeline, bytes, buffers, [x, y, z]);
+      return;
+    }
     if (this.#uniformUsed === UNIFORM_SLOTS) this.flush();
     const slot = this.#uniformUsed++;
-    const view = new DataView(this.#uniformData, slot * UNIFORM_SLOT, paramBytes(kernel));
-    kernel.params.forEach(([, type], i) => {
-      const v = params[i];
-      if (type === "f32") view.setFloat32(i * 4, v, true);
-      else if (type === "i32") view.setInt32(i * 4, v, true);
-      else view.setUint32(i * 4, v, true);
-    });
-    const pipeline = this.pipeline(kernel);
+    writeParams(
+      kernel,
+      params,
+      new DataView(this.#uniformData, slot * UNIFORM_SLOT, paramBytes(kernel)),
+    );
     const entries: GPUBindGroupEntry[] = [{
       binding: 0,
       resource: {
@@ -204,10 +248,19 @@ export class Gpu {
       })
     );
     const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    this.#encodeDispatch(kernel.name, pipeline, group, [x, y, z]);
+  }
+
+  #encodeDispatch(
+    name: string,
+    pipeline: GPUComputePipeline,
+    group: GPUBindGroup,
+    [x, y, z]: readonly [number, number, number],
+  ): void {
     if (!this.#encoder) this.#encoder = this.device.createCommandEncoder();
     if (this.profiler) {
       this.#pass?.end();
-      this.#pass = this.profiler.beginPass(this.#encoder, kernel.name);
+      this.#pass = this.profiler.beginPass(this.#encoder, name);
     }
     if (!this.#pass) this.#pass = this.#encoder.beginComputePass();
     this.#pass.setPipeline(pipeline);
@@ -219,9 +272,25 @@ export class Gpu {
     }
   }
 
+  /**
+   * Encodes commands built once by a recording (capture.ts), in order with everything else:
+   * no bind group, buffer or uniform is created here.
+   */
+  encodeRecorded(commands: readonly RecordedCommand[]): void {
+    this.#checkAlive("encodeRecorded");
+    for (const c of commands) {
+      if (c.kind === "dispatch") this.#encodeDispatch(c.name, c.pipeline, c.group, c.workgroups);
+      else this.copy(c.src, c.srcOffset, c.dst, c.dstOffset, c.bytes);
+    }
+  }
+
   /** Records a buffer-to-buffer copy in order with the dispatches. */
   copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
     this.#checkAlive("copy");
+    if (this.recorder) {
+      this.recorder.copy({ kind: "copy", src, srcOffset, dst, dstOffset, bytes });
+      return;
+    }
     if (!this.#encoder) this.#encoder = this.device.createCommandEncoder();
     this.#pass?.end();
     this.#pass = null;
@@ -260,6 +329,7 @@ export class Gpu {
   /** Copies `bytes` bytes from a buffer back to the host (submits pending work first). */
   async readBytes(buffer: GPUBuffer, offset: number, bytes: number): Promise<ArrayBuffer> {
     this.#checkAlive("read");
+    if (this.recorder) throw new Error("read: cannot read back while commands are being recorded");
     const size = Math.max(4, Math.ceil(bytes / 4) * 4);
     // Staging buffers are reused (a training step reads its loss, a decoding step its logits):
     // one is taken off the free list for the duration of the read and put back unmapped.
@@ -372,6 +442,16 @@ export class Gpu {
     }
     return result;
   }
+}
+
+/** Writes a kernel's parameter values into its uniform block. */
+function writeParams(kernel: Kernel, params: ArrayLike<number>, view: DataView): void {
+  kernel.params.forEach(([, type], i) => {
+    const v = params[i];
+    if (type === "f32") view.setFloat32(i * 4, v, true);
+    else if (type === "i32") view.setInt32(i * 4, v, true);
+    else view.setUint32(i * 4, v, true);
+  });
 }
 
 function collect(value: unknown, out: unknown[] = [], depth = 0): unknown[] {

@@ -13,6 +13,7 @@ import {
 } from "../kernels/row_head.ts";
 import type { Tensor } from "../kernels/tensor.ts";
 import type { GPT2, KVCache } from "./gpt2.ts";
+import { CachedDecoder, leftPad } from "./cached_decoder.ts";
 import {
   chooseToken,
   type LogitsProcessor,
@@ -21,6 +22,7 @@ import {
   streamSeed,
 } from "./sampling.ts";
 import { EOS_ID } from "./tokenizer.ts";
+import { checkDeviceSampling, type DeviceSampling } from "../kernels/sample_tokens.ts";
 
 /** Options of {@link generate}. */
 export interface GenerateOptions extends SamplingOptions {
@@ -41,6 +43,22 @@ export interface GenerateOptions extends SamplingOptions {
   processors?: LogitsProcessor[];
   /** Reuse keys/values of earlier positions (default true). */
   useCache?: boolean;
+  /**
+   * With the cache: keep it in one allocation per generation, written in place, and replay a
+   * recorded decoding step (default true, model/cached_decoder.ts); false grows it by
+   * concatenation each step (the earlier path, kept for comparison and for batches whose cache
+   * does not fit one storage binding, which use it automatically).
+   */
+  inPlaceCache?: boolean;
+  /**
+   * Where the next token is chosen: `"host"` (default: model/sampling.ts, f64, after the logits
+   * processors) or `"device"` (kernels/sample_tokens.ts: temperature, top-k and top-p on the
+   * device in f32, one id per sequence read back instead of its logits). The device draws from
+   * the same per-sequence streams and equals the host's draw except within f32 rounding of a
+   * boundary; it cannot run `processors`, and batches that do not fit the in-place cache fall
+   * back to the host. On llvmpipe it is slower than the host (README, Benchmarks).
+   */
+  sampleOn?: "host" | "device";
   /** Stop a sequence when this returns true (e.g. 14 lines written). */
   stopWhen?: (generated: readonly number[], batchIndex: number) => boolean;
 }
@@ -51,24 +69,6 @@ export interface GenerateResult {
   tokens: number[][];
   /** Why each sequence ended. */
   finishReasons: ("stop" | "length" | "context")[];
-}
-
-/** Left-pads prompts; positions count from each prompt's first real token. */
-function leftPad(seqs: number[][]) {
-  const T = Math.max(...seqs.map((s) => s.length));
-  const B = seqs.length;
-  const ids = new Int32Array(B * T).fill(EOS_ID);
-  const mask = new Float32Array(B * T);
-  const positions = new Int32Array(B * T);
-  seqs.forEach((s, b) => {
-    const pad = T - s.length;
-    s.forEach((id, t) => {
-      ids[b * T + pad + t] = id;
-      mask[b * T + pad + t] = 1;
-      positions[b * T + pad + t] = t;
-    });
-  });
-  return { ids, mask, positions, T, B };
 }
 
 /**
@@ -121,6 +121,17 @@ export async function generate(
   const reasons: GenerateResult["finishReasons"] = prompts.map(() => "length");
   const done = prompts.map(() => false);
   let cache: KVCache | undefined;
+  let decoder: CachedDecoder | null = null;
+  const inPlace = useCache && (options.inPlaceCache ?? true) &&
+    CachedDecoder.fits(
+      model,
+      prompts.length,
+      CachedDecoder.columns(model, prompts, options.maxNewTokens),
+    );
+  const sample = options.sample ?? ((options.temperature ?? 0) > 0);
+  const device = inPlace && options.sampleOn === "device" ? deviceSampling(options, sample) : null;
+  /** One uniform number per sequence still running, drawn from its own stream. */
+  const uniforms = () => Float32Array.from(seqs, (_, b) => !done[b] && sample ? randoms[b]() : 0);
   // The head's weight transposed once for the whole generation (a decoding step's few rows
   // stream it as a matrix-vector product, kernels/row_head.ts); larger batches use the matmul.
   const head = prompts.length <= 4 * ROW_HEAD_MAX_ROWS && model.config.nEmbd % 4 === 0
@@ -128,9 +139,20 @@ export async function generate(
     : null;
   try {
     for (let step = 0; step < options.maxNewTokens && done.some((d) => !d); step++) {
-      const next = await nextLogits(model, seqs, cache, useCache, head);
-      cache = next.cache;
-      const logits = next.logits;
+      let logits: Float32Array | null = null;
+      let chosen: Int32Array | null = null;
+      if (decoder) {
+        if (device) chosen = await decoder.stepIds(seqs, uniforms());
+        else logits = await decoder.step(seqs);
+      } else if (inPlace) {
+        const started = await CachedDecoder.start(model, seqs, options.maxNewTokens, head, device);
+        decoder = started.decoder;
+        if (device) chosen = await decoder.sampleFirst(uniforms());
+        else logits = started.logits;
+      } else {
+        const next = await nextLogits(model, seqs, cache, useCache, head);
+        [cache, logits] = [next.cache, next.logits];
+      }
       const V = model.config.vocabSize;
       const t0 = performance.now();
       seqs.forEach((s, b) => {
@@ -138,11 +160,15 @@ export async function generate(
           s.push(EOS_ID);
           return;
         }
-        const row = logits.slice(b * V, (b + 1) * V);
-        for (const p of options.processors ?? []) {
-          p(row, { tokens: s, generated: out[b], batchIndex: b });
+        let id: number;
+        if (chosen) id = chosen[b];
+        else {
+          const row = logits!.slice(b * V, (b + 1) * V);
+          for (const p of options.processors ?? []) {
+            p(row, { tokens: s, generated: out[b], batchIndex: b });
+          }
+          id = chooseToken(row, options, randoms[b]);
         }
-        const id = chooseToken(row, options, randoms[b]);
         s.push(id);
         out[b].push(id);
         if (stop.has(id)) [done[b], reasons[b]] = [true, "stop"];
@@ -158,9 +184,31 @@ export async function generate(
     }
   } finally {
     head?.dispose();
+    decoder?.dispose();
     if (cache) releaseCache(cache);
   }
   return { tokens: out, finishReasons: reasons };
+}
+
+/** The device sampler's settings for these options (throws naming a bad one). */
+function deviceSampling(
+  options: GenerateOptions,
+  sample: boolean,
+): Omit<DeviceSampling, "randAt"> {
+  if ((options.processors ?? []).length > 0) {
+    throw new Error(
+      `generate: sampleOn "device" cannot run logits processors (they edit the logits on the ` +
+        `host); use sampleOn "host"`,
+    );
+  }
+  const settings = {
+    greedy: !sample,
+    temperature: options.temperature ?? 1,
+    topK: options.topK ?? 0,
+    topP: options.topP ?? 1,
+  };
+  checkDeviceSampling(settings);
+  return settings;
 }
 
 /**

@@ -223,6 +223,16 @@ export class GPT2 {
     this.offsetSource = source;
   }
 
+  /** The attached hidden-state offsets, computed for one forward (none: undefined). */
+  hiddenOffsets(): HiddenOffsets | undefined {
+    return this.offsetSource?.() ?? undefined;
+  }
+
+  /** The attached prefix's keys and values per layer for `batch` sequences (none: undefined). */
+  attentionPrefixes(batch: number): AttentionPrefix[] | undefined {
+    return this.prefixSource?.source(batch);
+  }
+
   /** Virtual tokens of the attached prefix (0 when none). */
   get prefixLength(): number {
     return this.prefixSource?.length ?? 0;
@@ -275,8 +285,8 @@ export class GPT2 {
       }
       return t;
     };
-    const prefixes = this.prefixSource?.source(B);
-    const offsets = this.offsetSource?.();
+    const prefixes = this.attentionPrefixes(B);
+    const offsets = this.hiddenOffsets();
     const offset = (h: Tensor, o: Tensor | null | undefined) => o ? biasAdd(h, o) : h;
     const adapterContext = { training, seed };
     const newLayers: { k: Tensor; v: Tensor }[] = [];

@@ -26,4 +26,5 @@ export * from "./gpt2.ts";
 export * from "./lm_loss.ts";
 export * from "./sampling.ts";
 export * from "./generate.ts";
+export * from "./cached_decoder.ts";
 export * from "./load.ts";

@@ -39,6 +39,7 @@ import {
 import { profileTiny } from "./bench_profile.ts";
 import { type PeerRun, peersTable, runPeers } from "./bench_peers.ts";
 import { KEYS } from "./bench_peers_common.ts";
+import { decodeChangeRows, printChangeRows } from "./bench_decode.ts";
 
 const args = parseArgs({
   args: Deno.args,
@@ -295,6 +296,7 @@ async function modelRows(key: string, label: string, config: GPT2Config, B: numb
       `16-token prompt, ${n} new, top-p 0.9: ${(ms / n).toFixed(1)} ms/step`,
     );
   }
+  if (key === "tiny") printChangeRows(await decodeChangeRows(model, label));
   opt.dispose();
   model.dispose();
   gpu.trimPool();

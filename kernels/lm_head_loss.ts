@@ -182,8 +182,15 @@ export interface LmHeadLossOptions extends CrossEntropyOptions {
  *
  * @example
  * ```ts
- * const loss = lmHeadCrossEntropy(hidden2d, model.param("wte.weight"), targets); // [1]
+ * import { acquireGpu } from "./gpu.ts";
+ * import { backward } from "./autograd.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * const x = tensorFrom(gpu, [1, 0, 0, 1, 1, 1], [3, 2], { requiresGrad: true }); // (N, C) hidden
+ * const w = tensorFrom(gpu, [2, 0, 0, 2, 1, 1, 0, 0], [4, 2], { requiresGrad: true }); // (V, C)
+ * const loss = lmHeadCrossEntropy(x, w, [0, 1, 2]); // [1]: mean over the 3 rows
  * backward(loss);
+ * console.log(await loss.item(), w.grad!.shape); // 0.710… (crossEntropy of x · wᵀ) [4, 2]
  * ```
  */
 export function lmHeadCrossEntropy(

@@ -137,9 +137,17 @@ function extent(
  *
  * @example
  * ```ts
- * // rows v0… of a (V, C) weight, transposed: (C, n) view of w
+ * import { acquireGpu } from "./gpu.ts";
+ * import { empty, tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * const C = 2, rows = 2, v0 = 1, n = 2;
+ * const x = tensorFrom(gpu, [1, 2, 3, 4], [rows, C]); // (rows, C)
+ * const w = tensorFrom(gpu, [1, 0, 0, 1, 1, 1], [3, C]); // (V, C)
+ * // rows v0… of the (V, C) weight, transposed: a (C, n) view of w
  * const wT = { tensor: w, off: v0 * C, bs: 0, rs: 1, cs: C };
+ * const out = empty(gpu, [rows, n]);
  * matmulStrided(out, { tensor: x, bs: 0, rs: C, cs: 1 }, wT, rows, n, C);
+ * console.log(await out.readFloat()); // [2, 3, 4, 7]: x · w[1:3]ᵀ
  * ```
  */
 export function matmulStrided(

@@ -63,7 +63,14 @@ const PREFIX_BWD: Kernel = {
  *
  * @example
  * ```ts
- * const { k, v } = prefixKeysValues(table, 3, 8, 12); // table (10, 2·12·768) → (8, 12, 10, 64)
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * // P = 2 prefix positions for L = 1 layer of width C = 4: a (P, 2·L·C) = (2, 8) table
+ * const table = tensorFrom(gpu, Array.from({ length: 16 }, (_, i) => i), [2, 8]);
+ * const { k, v } = prefixKeysValues(table, 0, 3, 2, 4); // layer 0, batch 3, 2 heads of D = 2
+ * console.log(k.shape, v.shape); // [3, 2, 2, 2] [3, 2, 2, 2]: (B, H, P, D)
+ * // (GPT-2 124M, 10 positions: a (10, 2·12·768) table gives (B, 12, 10, 64) per layer)
  * ```
  */
 export function prefixKeysValues(

@@ -66,12 +66,22 @@ interface Pending {
  *
  * @example
  * ```ts
+ * import { acquireGpu } from "./gpu.ts";
+ * import { backward } from "./autograd.ts";
+ * import { crossEntropy } from "./cross_entropy.ts";
+ * import { matmul } from "./matmul.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * const x = tensorFrom(gpu, [1, 2, 3, 4], [2, 2]);
+ * const w = tensorFrom(gpu, [0.5, -1, 2, 0], [2, 2], { requiresGrad: true });
  * const profiler = new Profiler(gpu.device);
  * gpu.profiler = profiler;
  * profiler.start();
- * backward(lmLoss(model, input, { training: true }).loss);
- * console.log(formatProfile(await profiler.report(gpu)));
+ * // a training step's work (for GPT-2: backward(lmLoss(model, input, { training: true }).loss))
+ * backward(crossEntropy(matmul(x, w), [0, 1]));
+ * console.log(formatProfile(await profiler.report(gpu))); // a table of kernels, then host buckets
  * gpu.profiler = null;
+ * profiler.dispose();
  * ```
  */
 export class Profiler {
@@ -221,7 +231,18 @@ export class Profiler {
  *
  * @example
  * ```ts
- * console.log(formatProfile(await profiler.report(gpu), 15));
+ * import { acquireGpu } from "./gpu.ts";
+ * import { matmul } from "./matmul.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * const profiler = new Profiler(gpu.device);
+ * gpu.profiler = profiler;
+ * profiler.start();
+ * const x = tensorFrom(gpu, [1, 2, 3, 4], [2, 2]);
+ * await matmul(x, x).readFloat();
+ * console.log(formatProfile(await profiler.report(gpu), 15)); // the 15 slowest kernels
+ * gpu.profiler = null;
+ * profiler.dispose();
  * ```
  */
 export function formatProfile(report: ProfileReport, limit = 20): string {

@@ -69,8 +69,14 @@ export interface TransposedHead {
  *
  * @example
  * ```ts
- * const head = transposeHead(model.param("wte.weight")); // (50257, C) → (C, 50260) chunks
- * const logits = rowHeadMatmul(lastHidden, head);          // (B, 50257)
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * const w = tensorFrom(gpu, Array.from({ length: 20 }, (_, i) => i % 3), [5, 4]); // (N, K)
+ * const head = transposeHead(w); // GPT-2: wte.weight (50257, C) → (C, 50260) chunks
+ * const lastHidden = tensorFrom(gpu, [1, 0, 0, 0, 0, 1, 0, 0], [2, 4]); // (B, K)
+ * const logits = rowHeadMatmul(lastHidden, head); // (B, N): columns 0 and 1 of W
+ * console.log(await logits.readFloat()); // [0, 1, 2, 0, 1, 1, 2, 0, 1, 2]
  * head.dispose();
  * ```
  */
@@ -152,7 +158,14 @@ function rowHeadKernel(rows: number): Kernel {
  *
  * @example
  * ```ts
- * const logits = gpu.noGrad(() => rowHeadMatmul(last, head)); // last (B, C) → (B, V)
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * const head = transposeHead(tensorFrom(gpu, [1, 0, 0, 0, 1, 1, 1, 1], [2, 4])); // W (V, C)
+ * const last = tensorFrom(gpu, [1, 2, 3, 4], [1, 4]); // (B, C)
+ * const logits = gpu.noGrad(() => rowHeadMatmul(last, head)); // (B, V)
+ * console.log(await logits.readFloat()); // [1, 10]
+ * head.dispose();
  * ```
  */
 export function rowHeadMatmul(x: Tensor, head: TransposedHead): Tensor {

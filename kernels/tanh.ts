@@ -43,7 +43,12 @@ const TANH_BWD: Kernel = {
  *
  * @example
  * ```ts
- * const h = tanh(biasAdd(matmul(e, w1), b1)); // (P, 512)
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * // (prefix tuning's MLP: tanh(biasAdd(matmul(e, w1), b1)), (P, 512))
+ * const h = tanh(tensorFrom(gpu, [-100, 0, 0.5], [3]));
+ * console.log(await h.readFloat()); // [-1, 0, 0.4621…]
  * ```
  */
 export function tanh(x: Tensor): Tensor {

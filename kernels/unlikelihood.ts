@@ -156,8 +156,13 @@ function forEachRowChunk(
  *
  * @example
  * ```ts
- * const c = candidateSets([[464], [464, 318]]);
- * const ul = unlikelihood(logits, c, 1 / count); // logits (2, V)
+ * import { acquireGpu } from "./gpu.ts";
+ * import { tensorFrom } from "./tensor.ts";
+ * const gpu = await acquireGpu();
+ * const logits = tensorFrom(gpu, new Array(8).fill(0), [2, 4]); // (N, V): p = 1/4 everywhere
+ * const c = candidateSets([[1], [1, 2]]);
+ * const ul = unlikelihood(logits, c, 1 / c.ids.length); // mean over the 3 candidates
+ * console.log(await ul.item()); // −ln(1 − 1/4) = 0.2876…
  * ```
  */
 export function unlikelihood(logits: Tensor, candidates: CandidateSets, scale = 1): Tensor {

@@ -128,8 +128,13 @@ function loraAdapter(l: LoraLayer, scaling: number, p: number, stream: number): 
  *
  * @example
  * ```ts
+ * import { loadModel } from "../model/load.ts";
+ * const model = await loadModel("tiny");
  * const lora = attachLora(model, { rank: 8, alpha: 16, dropout: 0.05, targets: ["c_attn"], seed: 1 });
+ * console.log([...lora.params().keys()]); // A and B of h.0.attn.c_attn and h.1.attn.c_attn
  * lora.merge(); // inference without the adapter matmuls
+ * console.log(lora.merged); // true
+ * model.dispose();
  * ```
  */
 export function attachLora(model: GPT2, options: LoraOptions): LoraAttachment {

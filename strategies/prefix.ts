@@ -62,8 +62,13 @@ export interface PrefixAttachment {
  *
  * @example
  * ```ts
+ * import { loadModel } from "../model/load.ts";
+ * const model = await loadModel("tiny");
  * const prefix = attachPrefix(model, { length: 10, hidden: 512, seed: 1 });
- * await prefix.keepComputed(); // after training
+ * console.log(prefix.table().shape); // [10, 512]: (P, 2·L·C) for 2 layers of width 128
+ * await prefix.keepComputed(); // after training: the table is kept, the MLP dropped
+ * prefix.detach();
+ * model.dispose();
  * ```
  */
 export function attachPrefix(model: GPT2, options: PrefixOptions): PrefixAttachment {

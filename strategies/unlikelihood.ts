@@ -95,7 +95,9 @@ export function unlikelihoodTerm(step: LmStep, weight: number, mode: CandidateMo
  *
  * @example
  * ```ts
- * const PREFIX_UNLIKELIHOOD = withUnlikelihood(PREFIX, "prefix-unlikelihood", "Task C", ["sonnet"]);
+ * import { PREFIX } from "./prefix.ts";
+ * const strategy = withUnlikelihood(PREFIX, "prefix-unlikelihood", "Task C", ["sonnet"]);
+ * console.log(strategy.name, strategy.tasks); // prefix-unlikelihood ["sonnet"]
  * ```
  */
 export function withUnlikelihood(

@@ -23,6 +23,8 @@ export * from "./data/sonnet_data.ts";
 export * from "./data/writers.ts";
 export * from "./engine/task.ts";
 export type { StrategyDefaults, TaskDefaults } from "./engine/train_defaults.ts";
+export type { SelectionSplit, SelectOn } from "./engine/selection.ts";
+export type { FinishControl } from "./engine/finish_control.ts";
 export * from "./registry.ts";
 export * from "./engine/trainer.ts";
 export * from "./engine/train_config.ts";

@@ -21,7 +21,11 @@ import { generate } from "../model/generate.ts";
  * AdamW as regions) and of generating 16 tokens at batch 1 and 12, each after a warm-up run.
  *
  * @example
- * ```ts
+ * Not run by the doc tests (`ignore`): it profiles fixed, full-size work for minutes on a CPU;
+ * `deno task bench --profile` runs it.
+ *
+ * ```ts ignore
+ * import { acquireGpu } from "../kernels/gpu.ts";
  * await profileTiny(await acquireGpu());
  * ```
  */

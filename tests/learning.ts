@@ -50,8 +50,17 @@ export interface LearningResult {
  * last step's) and measures its training examples before and after.
  *
  * @example
- * ```ts
- * const r = await measureLearning({ args: ["--task=sst", "--limit=8"], metric: "train_accuracy", level: 1, lossRatio: 0.3 });
+ * Not run by the doc tests (`ignore`): it trains for over a minute on a CPU;
+ * `tests/learning_test.ts` runs it for every task and strategy.
+ *
+ * ```ts ignore
+ * const r = await measureLearning({
+ *   args: ["--task=sonnet", "--strategy=full", "--limit=2", "--max-length=12", "--epochs=4"],
+ *   metric: "train_token_accuracy",
+ *   level: 0.5,
+ *   lossRatio: 0.3,
+ * });
+ * console.log(r.before.train_loss, r.after.train_loss, r.stepLosses.length); // ≈ 10.8, lower, 4
  * ```
  */
 export async function measureLearning(c: LearningCase): Promise<LearningResult> {
@@ -114,7 +123,11 @@ export async function measureLearning(c: LearningCase): Promise<LearningResult> 
  *
  * @example
  * ```ts
- * assertLearned(c, await measureLearning(c));
+ * const c = { args: ["--task=sonnet"], metric: "train_token_accuracy", level: 0.5, lossRatio: 0.3 };
+ * // (what measureLearning(c) returns)
+ * const before = { train_loss: 10.8, train_token_accuracy: 0 };
+ * const after = { train_loss: 1.2, train_token_accuracy: 0.9 };
+ * assertLearned(c, { before, after, stepLosses: [10.8, 6.1, 1.9] }); // 1.2 ≤ 0.3 × 10.8; 0 < 0.5 ≤ 0.9
  * ```
  */
 export function assertLearned(c: LearningCase, r: LearningResult): void {

@@ -172,7 +172,14 @@ export function classify(
  *
  * @example
  * ```ts
- * const pooled = pooledHidden(model, input, { training: true, seed: 3 }, 0.7); // (B, C)
+ * import { loadModel } from "../../model/load.ts";
+ * import { encode, padBatch } from "../../model/tokenizer.ts";
+ * const model = await loadModel("tiny");
+ * const b = padBatch(["a fine film", "dull"].map((s) => encode(s)));
+ * const input = { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen };
+ * const pooled = pooledHidden(model, input, { training: true, seed: 3 }, 0.7);
+ * console.log(pooled.shape); // [2, 128]: (B, C), 0.7 × mean + 0.3 × last real token
+ * model.dispose();
  * ```
  */
 export function pooledHidden(

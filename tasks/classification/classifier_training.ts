@@ -35,7 +35,8 @@ export interface ClassifierSettings {
  *
  * @example
  * ```ts
- * classifierSettings(parseTrainArgs(["--task=quora", "--strategy=taskc"])).layerScales;
+ * import { parseTrainArgs } from "../engine/train_config.ts";
+ * console.log(classifierSettings(parseTrainArgs(["--task=quora", "--strategy=taskc"])).layerScales);
  * // { lower: 0.5, upper: 1, head: 2 }
  * ```
  */
@@ -59,7 +60,18 @@ export function classifierSettings(config: TrainConfig): ClassifierSettings {
  *
  * @example
  * ```ts
- * const loss = classifierLoss(model, head, batch, batch.labels, settings, ctx.seed);
+ * import { loadModel } from "../../model/load.ts";
+ * import { encode, padBatch } from "../../model/tokenizer.ts";
+ * import { parseTrainArgs } from "../engine/train_config.ts";
+ * import { createClassifierHead } from "./classifier_head.ts";
+ * const model = await loadModel("tiny");
+ * const head = createClassifierHead(model.gpu, model.config.nEmbd, 2, { seed: 1 });
+ * const settings = classifierSettings(parseTrainArgs(["--task=quora", "--strategy=taskc"]));
+ * const b = padBatch(["how do i learn ? how can i learn ?", "is it red ? why now ?"].map((s) => encode(s)));
+ * const input = { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen };
+ * const loss = classifierLoss(model, head, input, [1, 0], settings, 7);
+ * console.log(await loss.item()); // about ln 2 ≈ 0.69 for a new head
+ * model.dispose();
  * ```
  */
 export function classifierLoss(

@@ -55,7 +55,15 @@ export function formatPooling(meanWeight: number): string {
  *
  * @example
  * ```ts
- * const pooled = poolHidden(hidden, b.mask, lastTokenLengths(b.mask, B, T), 0.7); // (B, C)
+ * import { acquireGpu } from "../../kernels/gpu.ts";
+ * import { tensorFrom } from "../../kernels/tensor.ts";
+ * import { lastTokenLengths } from "./classifier_head.ts";
+ * const gpu = await acquireGpu();
+ * // B = 2 rows of T = 2 positions, C = 1; the second row's second position is padding
+ * const hidden = tensorFrom(gpu, [1, 3, 2, 9], [2, 2, 1]);
+ * const mask = Float32Array.from([1, 1, 1, 0]);
+ * const pooled = poolHidden(hidden, mask, lastTokenLengths(mask, 2, 2), 0.5);
+ * console.log(await pooled.readFloat()); // [2.5, 2]: 0.5 × mean + 0.5 × last real state
  * ```
  */
 export function poolHidden(

@@ -71,7 +71,22 @@ export function formatMetricLines(m: Record<string, number>): string {
  *
  * @example
  * ```ts
- * log(formatRunEnd(result, config)); // "done: 12 steps; …\nselected (epoch 2 of 3, …):\n  …"
+ * import { parseTrainArgs } from "../engine/train_config.ts";
+ * const config = parseTrainArgs(["--task=sst", "--strategy=full", "--epochs=3"]);
+ * const result = {
+ *   status: "completed" as const, // as `train()` returns it
+ *   steps: 12,
+ *   bestMetric: 0.41,
+ *   bestEpoch: 2,
+ *   selectedMetrics: { dev_accuracy: 0.41 },
+ *   lastEpochMetrics: { dev_accuracy: 0.39 },
+ * };
+ * console.log(formatRunEnd(result, config));
+ * // done: 12 steps; outputs in runs/sst-full-…
+ * // selected (epoch 2 of 3, chosen on dev):
+ * //   dev_accuracy: 0.4100
+ * // last epoch:
+ * //   dev_accuracy: 0.3900
  * ```
  */
 export function formatRunEnd(result: TrainResult, config: TrainConfig): string {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ensureDataFiles } from "./data_fetch.ts";
+import { downloadDataFile, ensureDataFiles, gitBlobSha1 } from "./data_fetch.ts";
 import { bundledDataFile } from "./data_dir.ts";
 import { DATA_FILES } from "./data_files.ts";
 import { testDataFile, testNeeds } from "../../tests/fixture.ts";
@@ -31,26 +31,88 @@ async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-Deno.test("ensureDataFiles() downloads only the missing files into the folder, reporting progress", async () => {
+Deno.test("ensureDataFiles() fetches only the missing files and rejects a Quora file whose git blob id differs", async () => {
   const dev = bytes("\tid\tsentence1\tsentence2\tis_duplicate\n0\ta\tb c\td\t1.0\n");
   const host = serve({ [remote("quora-dev.csv")]: dev, [remote("quora-train.csv")]: bytes("x") });
   try {
     await withTempDir(async (dir) => {
       await Deno.writeTextFile(join(dir, "quora-train.csv"), "my own copy");
       const seen: number[] = [];
-      const paths = await ensureDataFiles(dir, ["quora-train.csv", "quora-dev.csv"], {
-        baseUrl: host.baseUrl,
-        progress: (p) => seen.push(p.received),
-      });
-      assert.deepEqual(paths, [join(dir, "quora-train.csv"), join(dir, "quora-dev.csv")]);
+      await assert.rejects(
+        ensureDataFiles(dir, ["quora-train.csv", "quora-dev.csv"], {
+          baseUrl: host.baseUrl,
+          progress: (p) => seen.push(p.received),
+        }),
+        (e: Error) => {
+          assert.match(e.message, /git blob SHA-1 [0-9a-f]{40}, expected 97f9430a53b7f554/);
+          assert.match(e.message, /quora-dev\.csv +from http:\/\/127\.0\.0\.1:\d+\/ziyiw23\//);
+          assert.doesNotMatch(e.message, /quora-train\.csv +from/);
+          return true;
+        },
+      );
       assert.deepEqual(host.requested, [remote("quora-dev.csv")]);
-      assert.deepEqual(await Deno.readFile(join(dir, "quora-dev.csv")), dev);
-      assert.equal(await Deno.readTextFile(join(dir, "quora-train.csv")), "my own copy");
       assert.equal(seen.at(-1), dev.length);
-      assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
-        "quora-dev.csv",
-        "quora-train.csv",
-      ]);
+      assert.equal(await Deno.readTextFile(join(dir, "quora-train.csv")), "my own copy");
+      assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["quora-train.csv"]);
+    });
+  } finally {
+    await host.server.shutdown();
+  }
+});
+
+Deno.test("gitBlobSha1() is the id git gives the file's content", async () => {
+  await withTempDir(async (dir) => {
+    // ids printed by `git hash-object` for these contents
+    await Deno.writeTextFile(join(dir, "hello"), "hello\n");
+    await Deno.writeTextFile(join(dir, "empty"), "");
+    assert.equal(await gitBlobSha1(join(dir, "hello")), "ce013625030ba8dba906f756967f9e9ca394464a");
+    assert.equal(await gitBlobSha1(join(dir, "empty")), "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
+  });
+});
+
+Deno.test("downloadDataFile() keeps a download whose git blob id matches, reporting progress", async () => {
+  const body = bytes("hello\n");
+  const host = serve({ "/hello.txt": body });
+  try {
+    await withTempDir(async (dir) => {
+      const seen: number[] = [];
+      const source = {
+        remotePath: "hello.txt",
+        gitBlobSha1: "ce013625030ba8dba906f756967f9e9ca394464a",
+      };
+      const n = await downloadDataFile(
+        `${host.baseUrl}/hello.txt`,
+        join(dir, "hello.txt"),
+        source,
+        {
+          progress: (p) => seen.push(p.received),
+        },
+      );
+      assert.equal(n, body.length);
+      assert.equal(seen.at(-1), body.length);
+      assert.deepEqual(await Deno.readFile(join(dir, "hello.txt")), body);
+      assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["hello.txt"]);
+    });
+  } finally {
+    await host.server.shutdown();
+  }
+});
+
+Deno.test("downloadDataFile() leaves neither the file nor a temporary one when the git blob id differs", async () => {
+  const host = serve({ "/hello.txt": bytes("hello!\n") });
+  try {
+    await withTempDir(async (dir) => {
+      const source = {
+        remotePath: "hello.txt",
+        gitBlobSha1: "ce013625030ba8dba906f756967f9e9ca394464a",
+      };
+      await assert.rejects(
+        downloadDataFile(`${host.baseUrl}/hello.txt`, join(dir, "hello.txt"), source, {
+          progress: false,
+        }),
+        /GET http:\/\/127\.0\.0\.1:\d+\/hello\.txt: git blob SHA-1 [0-9a-f]{40}, expected ce013625/,
+      );
+      assert.deepEqual([...Deno.readDirSync(dir)], []);
     });
   } finally {
     await host.server.shutdown();

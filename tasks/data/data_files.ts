@@ -5,9 +5,11 @@
  *
  * The SST and CFIMDB files are byte-identical in the course staff's minBERT starter repository
  * and in the GPT-2 project's copies, so their SHA-256 is checked after download. The Quora files
- * come from the GPT-2 project's public copy; no checksum is pinned for them (only the byte count
- * the server announces), and they are the project's full split, not the small re-split some
- * workplaces keep beside the repository.
+ * come from the GPT-2 project's public copy, which was not at hand to hash; they are checked
+ * against the git blob ids that repository's tree gives them (`git ls-tree`, commit 884db48 of
+ * `ziyiw23/public_cs224n_gpt`, whose SST and CFIMDB blob ids match the pinned SHA-256 files).
+ * They are the project's full split, not the small re-split some workplaces keep beside the
+ * repository.
  *
  * @module
  */
@@ -19,8 +21,14 @@ export interface DataFileSource {
    * with the module, `null`.
    */
   remotePath: string | null;
-  /** Lower-case hex SHA-256 the file must have after download (absent: size check only). */
+  /** Lower-case hex SHA-256 the file must have after download. */
   sha256?: string;
+  /**
+   * Lower-case hex git blob id (`git hash-object`: SHA-1 of `blob <size>\0` and the bytes) the
+   * file must have after download, as the upstream repository's tree names it. With neither
+   * checksum only the byte count the server announces is checked.
+   */
+  gitBlobSha1?: string;
   /** Byte count of the reference copy (for messages; the check uses the checksum). */
   bytes?: number;
 }
@@ -83,9 +91,18 @@ export const DATA_FILES: Readonly<Record<string, DataFileSource>> = {
     sha256: "7ae611548c9eac879e9ebb406cc9f8ae68ff12f78090e4965af5cbdfa06240f4",
     bytes: 495595,
   },
-  "quora-train.csv": { remotePath: `${GPT_REPO}/quora-train.csv` },
-  "quora-dev.csv": { remotePath: `${GPT_REPO}/quora-dev.csv` },
-  "quora-test-student.csv": { remotePath: `${GPT_REPO}/quora-test-student.csv` },
+  "quora-train.csv": {
+    remotePath: `${GPT_REPO}/quora-train.csv`,
+    gitBlobSha1: "1f2e73b884113e629e2786001fb9cc8ae4a696c1",
+  },
+  "quora-dev.csv": {
+    remotePath: `${GPT_REPO}/quora-dev.csv`,
+    gitBlobSha1: "97f9430a53b7f5544f857ff27a236c40bb42b5c7",
+  },
+  "quora-test-student.csv": {
+    remotePath: `${GPT_REPO}/quora-test-student.csv`,
+    gitBlobSha1: "a1b1e5ba3ef282ba1e9b169c509eb80dbbc68666",
+  },
 };
 
 /**

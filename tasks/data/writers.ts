@@ -38,7 +38,9 @@ export const GENERATED_SONNETS_HEADER = "--Generated Sonnets-- ";
  * @example
  * ```ts
  * import { writeTextAtomic } from "./writers.ts";
- * await writeTextAtomic("runs/summary.txt", "done\n");
+ * const path = `${await Deno.makeTempDir()}/summary.txt`; // e.g. runs/<run>/summary.txt
+ * await writeTextAtomic(path, "done\n");
+ * console.log(await Deno.readTextFile(path)); // done
  * ```
  */
 export async function writeTextAtomic(path: string, text: string): Promise<void> {

@@ -41,9 +41,11 @@ const RANK = { current: 2, tmp: 1, old: 0 } as const;
  * @example
  * ```ts
  * import { repairCheckpoints } from "./checkpoint_repair.ts";
- * for (const m of await repairCheckpoints("runs/x", ["checkpoint", "best"])) console.error(m);
- * // checkpoint: restored checkpoint.old-1f… (step 40), the newest complete checkpoint
- * // checkpoint: removed checkpoint.tmp-9a… (incomplete save)
+ * const run = await Deno.makeTempDir(); // a run folder where a save was cut short by a crash:
+ * await Deno.mkdir(`${run}/checkpoint.tmp-9a1`); // written, but never marked complete
+ * for (const m of await repairCheckpoints(run, ["checkpoint", "best"])) console.error(m);
+ * // checkpoint: removed checkpoint.tmp-9a1 (incomplete save)
+ * // (and e.g. "checkpoint: restored checkpoint.old-1f… (step 40), the newest complete checkpoint")
  * ```
  */
 export async function repairCheckpoints(

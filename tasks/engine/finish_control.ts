@@ -40,8 +40,11 @@ export interface FinishControl {
  * @example
  * ```ts
  * import { finishControl } from "./finish_control.ts";
- * const control = await finishControl("runs/x", 120, () => false, console.error);
- * await control.part("dev generations", async () => {});
+ * const run = await Deno.makeTempDir(); // the run folder
+ * const control = await finishControl(run, 120, () => false, console.error);
+ * await control.part("dev generations", async () => {}); // done: recorded for step 120
+ * const again = await finishControl(run, 120, () => false, console.error);
+ * await again.part("dev generations", async () => {}); // logs that it is kept, skips the work
  * ```
  */
 export async function finishControl(

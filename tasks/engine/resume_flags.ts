@@ -41,8 +41,13 @@ const CHANGEABLE_KEYS = {
  * @example
  * ```ts
  * import { resumedConfig } from "./resume_flags.ts";
- * const config = await resumedConfig(["--resume=runs/x", "--epochs=12"], console.error);
+ * import { createRunDir } from "./run_dir.ts";
+ * import { parseTrainArgs } from "./train_config.ts";
+ * const run = await Deno.makeTempDir();
+ * await createRunDir(run, parseTrainArgs(["--task=sonnet", "--model=tiny", "--epochs=10"]));
+ * const config = await resumedConfig([`--resume=${run}`, "--epochs=12"], console.error);
  * // note: "--epochs: 10 → 12 (the run continues to the new number of epochs)"
+ * console.log(config?.epochs, config?.model); // 12 tiny
  * ```
  */
 export async function resumedConfig(

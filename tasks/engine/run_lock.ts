@@ -63,9 +63,10 @@ function describe(text: string): string {
  * @example
  * ```ts
  * import { acquireRunLock } from "./run_lock.ts";
- * const lock = await acquireRunLock("runs/x");
+ * const run = await Deno.makeTempDir(); // the run folder
+ * const lock = await acquireRunLock(run);
  * try {
- *   // … write into runs/x …
+ *   // … write into the run folder …
  * } finally {
  *   lock.release();
  * }

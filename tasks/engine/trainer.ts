@@ -100,6 +100,7 @@ export const LOSS_WARN_FACTOR = 4;
 
 /** Thrown when a training loss is not finite: names the step and the last good checkpoint. */
 export class TrainingDiverged extends Error {
+  /** An error with `message` (naming the step and the last good checkpoint). */
   constructor(message: string) {
     super(message);
     this.name = "TrainingDiverged";
@@ -137,7 +138,15 @@ interface LoopState {
  *
  * @example
  * ```ts
+ * import { loadModel } from "../../model/load.ts";
+ * import { findTask } from "../registry.ts";
+ * import { parseTrainArgs } from "./train_config.ts";
+ * const config = parseTrainArgs(["--task=sonnet", "--model=tiny", "--select-on=heldout:0.1"]);
+ * const model = await loadModel(config.model);
+ * const task = await findTask(config.task).create(config, model, () => {});
  * const { train, heldout } = runSplit(config, task); // heldout: what selection is scored on
+ * console.log(train.length, heldout.length); // 118 13: 10% of the 131 sonnets held out
+ * model.dispose();
  * ```
  */
 export function runSplit(config: TrainConfig, task: TrainingTask): SelectionSplit {

@@ -281,8 +281,25 @@ async function sonnetExtras(data: ExperimentData, count: number, notes: string[]
  *
  * @example
  * ```ts
- * const analysis = await analyze(await collectExperiment("runs/experiment-sst"));
- * analysis.armMetrics[0].selectedStats?.mean;
+ * import { collectExperiment } from "./collect.ts";
+ * import { planCells, saveExperimentPlan } from "./layout.ts";
+ * import { planFromArms } from "./plan.ts";
+ * const dir = await Deno.makeTempDir();
+ * const plan = planFromArms("sst", "full", { seeds: "2" });
+ * await saveExperimentPlan(dir, plan);
+ * // each cell as a finished `deno task train` run leaves it (config, metrics, summary)
+ * for (const [i, cell] of planCells(plan, dir).entries()) {
+ *   const accuracy = 0.4 + 0.1 * i;
+ *   await Deno.mkdir(cell.dir, { recursive: true });
+ *   await Deno.writeTextFile(`${cell.dir}/config.json`, JSON.stringify({ task: "sst" }));
+ *   const epoch = { epoch: 1, train_loss: 1.4, dev_accuracy: accuracy };
+ *   await Deno.writeTextFile(`${cell.dir}/metrics.jsonl`, JSON.stringify(epoch) + "\n");
+ *   const summary = { selected: { dev_accuracy: accuracy } };
+ *   await Deno.writeTextFile(`${cell.dir}/summary.json`, JSON.stringify(summary));
+ * }
+ * const analysis = await analyze(await collectExperiment(dir), { resamples: 1000 });
+ * const full = analysis.armMetrics.find((m) => m.metric.key === "dev_accuracy");
+ * console.log(full?.selected, full?.selectedStats?.mean); // the two seeds' values, mean 0.45
  * ```
  */
 export async function analyze(

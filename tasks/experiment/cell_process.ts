@@ -104,9 +104,11 @@ async function pump(
  *
  * @example
  * ```ts
- * const interrupt = { requested: false };
- * const outcome = await runCellProcess(cell, cellArgs("sst", "full", [], cell, false), { interrupt });
- * outcome.status; // "completed"
+ * const cell = { arm: "full", seed: 11711, dir: await Deno.makeTempDir() };
+ * // a cell whose flags the train command refuses: a crash, with the command's error line
+ * const args = cellArgs("sst", "full", ["--lr=fast"], cell, false);
+ * const outcome = await runCellProcess(cell, args, { interrupt: { requested: false } });
+ * console.log(outcome.status, outcome.exitCode, outcome.error); // crashed 2 error: --lr …
  * ```
  */
 export async function runCellProcess(

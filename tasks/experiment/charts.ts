@@ -94,7 +94,13 @@ function curvePanel(
  *
  * @example
  * ```ts
- * const spec = learningCurvesSpec(analysis.curves, "dev_accuracy", "dev accuracy");
+ * // (from analyze(): mean and sd over seeds per arm, epoch and metric)
+ * const curves = [1, 2].flatMap((epoch) => [
+ *   { arm: "full", epoch, metric: "dev_accuracy", mean: 0.4 + 0.05 * epoch, sd: 0.01, n: 3 },
+ *   { arm: "full", epoch, metric: "train_loss", mean: 1.5 - 0.2 * epoch, sd: 0.02, n: 3 },
+ * ]);
+ * const spec = learningCurvesSpec(curves, "dev_accuracy", "dev accuracy", true);
+ * console.log((await renderSvg(spec)).startsWith("<svg")); // true
  * ```
  */
 export function learningCurvesSpec(
@@ -185,7 +191,15 @@ function intervalPanel(rows: ArmMetric[], floor: number | undefined): VegaLiteSp
  *
  * @example
  * ```ts
- * const spec = metricIntervalsSpec(analysis.armMetrics, analysis.floor);
+ * import { describe } from "../../eval/stats/describe.ts";
+ * import { taskView } from "./task_views.ts";
+ * const metric = taskView("sst").metrics[0]; // dev accuracy
+ * const selected = [{ seed: 11711, value: 0.5 }, { seed: 11712, value: 0.53 }];
+ * const stats = describe(selected.map((s) => s.value));
+ * // (from analyze(): one entry per arm and metric)
+ * const arm = { arm: "full", metric, selected, selectedStats: stats, final: [], finalStats: null };
+ * const spec = metricIntervalsSpec([{ ...arm, study: 0.518 }], null);
+ * console.log((await renderSvg(spec)).startsWith("<svg")); // true
  * ```
  */
 export function metricIntervalsSpec(
@@ -208,6 +222,7 @@ export function metricIntervalsSpec(
  * @example
  * ```ts
  * const spec = confusionSpec([{ arm: "full", matrix: [[3, 1], [0, 4]], seeds: 2 }]);
+ * console.log((await renderSvg(spec)).startsWith("<svg")); // true
  * ```
  */
 export function confusionSpec(

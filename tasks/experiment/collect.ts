@@ -116,8 +116,13 @@ async function readCell(cell: Cell, view: TaskView): Promise<CellData> {
  *
  * @example
  * ```ts
- * const data = await collectExperiment("runs/experiment-sst");
- * data.cells.filter((c) => c.status !== "done"); // missing, crashed or interrupted cells
+ * import { saveExperimentPlan } from "./layout.ts";
+ * import { planFromArms } from "./plan.ts";
+ * const dir = await Deno.makeTempDir(); // an experiment whose cells have not run yet
+ * await saveExperimentPlan(dir, planFromArms("sst", "full,last-linear", { seeds: "2" }));
+ * const data = await collectExperiment(dir);
+ * console.log(data.cells.map((c) => `${c.arm} ${c.seed}: ${c.status}`));
+ * // ["full 11711: missing", "last-linear 11711: missing", "full 11712: missing", …]
  * ```
  */
 export async function collectExperiment(dir: string): Promise<ExperimentData> {

@@ -103,6 +103,7 @@ export function parseExperimentArgs(argv: readonly string[]): ExperimentArgs {
  * @example
  * ```ts
  * const plan = await resolvePlan(parseExperimentArgs(["--task=sst", "--arms=full,ulmfit"]));
+ * console.log(plan.name, plan.seeds); // sst-full-ulmfit [11711, 11712, 11713]
  * ```
  */
 export async function resolvePlan(args: ExperimentArgs): Promise<Plan> {
@@ -123,7 +124,12 @@ export async function resolvePlan(args: ExperimentArgs): Promise<Plan> {
  *
  * @example
  * ```ts
- * await runExperimentCommand(["--task=sst", "--arms=full,last-linear", "--seeds=2", "--model=tiny"]);
+ * const out = await Deno.makeTempDir();
+ * const argv = ["--task=sst", "--arms=full,last-linear", "--seeds=2", "--model=tiny", `--out=${out}`];
+ * // Ctrl-C sets `interrupt.requested`; set before the first cell, nothing runs, the report is
+ * // still written (naming the 4 cells left to run) and the same command continues the grid.
+ * const result = await runExperimentCommand(argv, { interrupt: { requested: true } });
+ * console.log(result.status, result.cells.length); // interrupted 4
  * ```
  */
 export async function runExperimentCommand(

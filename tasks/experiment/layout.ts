@@ -83,8 +83,10 @@ export function cellDir(experimentDir: string, arm: string, seed: number): strin
  *
  * @example
  * ```ts
- * planCells(plan, "runs/exp").map((c) => `${c.arm}/${c.seed}`);
- * // ["full/11711", "last-linear/11711", "full/11712", …]
+ * import { planFromArms } from "./plan.ts";
+ * const plan = planFromArms("sst", "full,last-linear", { seeds: "2" });
+ * console.log(planCells(plan, "runs/exp").map((c) => `${c.arm}/${c.seed}`));
+ * // ["full/11711", "last-linear/11711", "full/11712", "last-linear/11712"]
  * ```
  */
 export function planCells(plan: Plan, experimentDir: string): Cell[] {
@@ -99,7 +101,8 @@ export function planCells(plan: Plan, experimentDir: string): Cell[] {
  *
  * @example
  * ```ts
- * await cellState({ arm: "full", seed: 1, dir: "runs/exp/full/seed-1" }); // "new"
+ * const dir = await Deno.makeTempDir();
+ * console.log(await cellState({ arm: "full", seed: 1, dir: `${dir}/full/seed-1` })); // "new"
  * ```
  */
 export async function cellState(cell: Cell): Promise<CellState> {
@@ -116,7 +119,11 @@ export async function cellState(cell: Cell): Promise<CellState> {
  *
  * @example
  * ```ts
- * await saveExperimentPlan("runs/exp", plan);
+ * import { planFromArms } from "./plan.ts";
+ * const dir = await Deno.makeTempDir();
+ * await saveExperimentPlan(dir, planFromArms("sst", "full,last-linear", { seeds: "3" }));
+ * // the same arms with more seeds extend the grid; other arms are refused:
+ * await saveExperimentPlan(dir, planFromArms("sst", "full,last-linear", { seeds: "5" }));
  * ```
  */
 export async function saveExperimentPlan(experimentDir: string, plan: Plan): Promise<void> {
@@ -142,7 +149,11 @@ export async function saveExperimentPlan(experimentDir: string, plan: Plan): Pro
  *
  * @example
  * ```ts
- * const plan = await readExperimentPlan("runs/exp");
+ * import { planFromArms } from "./plan.ts";
+ * const dir = await Deno.makeTempDir();
+ * await saveExperimentPlan(dir, planFromArms("sst", "full", { seeds: "2" }));
+ * const plan = await readExperimentPlan(dir);
+ * console.log(plan.task, plan.seeds); // sst [11711, 11712]
  * ```
  */
 export async function readExperimentPlan(experimentDir: string): Promise<Plan> {
@@ -170,7 +181,9 @@ export async function readExperimentPlan(experimentDir: string): Promise<Plan> {
  *
  * @example
  * ```ts
- * await writeCellRecord(cell, { status: "completed", seconds: 12, exitCode: 0, endedAt: "…" });
+ * const cell = { arm: "full", seed: 11711, dir: await Deno.makeTempDir() };
+ * const endedAt = new Date().toISOString();
+ * await writeCellRecord(cell, { status: "completed", seconds: 12, exitCode: 0, endedAt });
  * ```
  */
 export async function writeCellRecord(cell: Cell, record: CellRecord): Promise<void> {
@@ -186,7 +199,11 @@ export async function writeCellRecord(cell: Cell, record: CellRecord): Promise<v
  *
  * @example
  * ```ts
- * (await readCellRecord(cell))?.status; // "crashed"
+ * const cell = { arm: "full", seed: 11711, dir: await Deno.makeTempDir() };
+ * console.log(await readCellRecord(cell)); // null: no attempt yet
+ * const endedAt = new Date().toISOString();
+ * await writeCellRecord(cell, { status: "crashed", seconds: 3, exitCode: 2, endedAt });
+ * console.log((await readCellRecord(cell))?.status); // "crashed"
  * ```
  */
 export async function readCellRecord(cell: Cell): Promise<CellRecord | null> {
@@ -202,7 +219,9 @@ export async function readCellRecord(cell: Cell): Promise<CellRecord | null> {
  *
  * @example
  * ```ts
- * console.log(await logTail(cell, 10));
+ * const cell = { arm: "full", seed: 11711, dir: await Deno.makeTempDir() };
+ * await Deno.writeTextFile(`${cell.dir}/train.log`, "epoch 1\n\nepoch 2\nerror: out of memory\n");
+ * console.log(await logTail(cell, 2)); // "epoch 2\nerror: out of memory"
  * ```
  */
 export async function logTail(cell: Cell, count: number): Promise<string> {

@@ -336,7 +336,9 @@ export function planFromArms(task: string, arms: string, overrides: PlanOverride
  *
  * @example
  * ```ts
- * const plan = await loadPlan("tasks/experiment/plans/sst.json", { seeds: "5" });
+ * // the study's SST table (a path from the repository root), with 2 seeds instead of its 5
+ * const plan = await loadPlan("tasks/experiment/plans/sst.json", { seeds: "2" });
+ * console.log(plan.arms.map((a) => a.name), plan.seeds); // ["full", "ulmfit", "last-linear"] [11711, 11712]
  * ```
  */
 export async function loadPlan(path: string, overrides: PlanOverrides = {}): Promise<Plan> {

@@ -26,7 +26,12 @@ export interface ReportOptions extends AnalysisOptions {
  *
  * @example
  * ```ts
- * const { md, html } = await writeReport("runs/experiment-sst");
+ * import { saveExperimentPlan } from "./layout.ts";
+ * import { planFromArms } from "./plan.ts";
+ * const dir = await Deno.makeTempDir(); // an experiment whose cells have not run yet
+ * await saveExperimentPlan(dir, planFromArms("sst", "full,last-linear", { seeds: "2" }));
+ * const { md, html } = await writeReport(dir); // logs the 4 missing cells
+ * console.log(md, html); // <dir>/report.md <dir>/report.html
  * ```
  */
 export async function writeReport(

@@ -230,8 +230,16 @@ function cellsTable(data: ExperimentData): Table {
  *
  * @example
  * ```ts
+ * import { analyze } from "./analysis.ts";
+ * import { collectExperiment } from "./collect.ts";
+ * import { saveExperimentPlan } from "./layout.ts";
+ * import { planFromArms } from "./plan.ts";
+ * const dir = await Deno.makeTempDir(); // an experiment whose cells have not run yet
+ * await saveExperimentPlan(dir, planFromArms("sst", "full,last-linear", { seeds: "2" }));
+ * const data = await collectExperiment(dir);
  * const doc = buildReportDoc(data, await analyze(data));
- * doc.sections.map((s) => s.title);
+ * console.log(doc.lead[1]); // Task sst; …; 0 of 4 cells done.
+ * console.log(doc.sections.map((s) => s.title)); // the missing cells are listed in a section
  * ```
  */
 export function buildReportDoc(data: ExperimentData, a: Analysis): ReportDoc {

@@ -47,7 +47,24 @@ function htmlTable(table: Table): string {
  *
  * @example
  * ```ts
- * const html = renderHtml(doc, { intervals: svg, curves: svg2 });
+ * import type { ReportDoc } from "./report_doc.ts";
+ * const table = { header: ["arm", "dev accuracy"], rows: [["full", "51.8"], ["ulmfit", "50.9"]] };
+ * const doc: ReportDoc = {
+ *   title: "Experiment sst",
+ *   lead: ["Task sst; 2 of 2 cells done."],
+ *   sections: [{
+ *     id: "scores",
+ *     title: "Dev scores",
+ *     intro: [],
+ *     chart: "intervals",
+ *     tables: [{ table }],
+ *     pre: [],
+ *     sideBySide: [],
+ *   }],
+ * };
+ * const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>'; // see renderSvg()
+ * const html = renderHtml(doc, { intervals: svg });
+ * console.log(html.includes("<td>51.8</td>"), html.includes(svg)); // true true
  * ```
  */
 export function renderHtml(doc: ReportDoc, charts: Partial<Record<ChartKind, string>>): string {

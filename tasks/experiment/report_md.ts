@@ -29,7 +29,14 @@ export function markdownTable(table: Table): string {
  *
  * @example
  * ```ts
- * await Deno.writeTextFile("report.md", renderMarkdown(doc));
+ * import type { ReportDoc } from "./report_doc.ts";
+ * const table = { header: ["arm", "dev accuracy"], rows: [["full", "51.8"], ["ulmfit", "50.9"]] };
+ * const doc: ReportDoc = {
+ *   title: "Experiment sst",
+ *   lead: ["Task sst; 2 of 2 cells done."],
+ *   sections: [{ id: "scores", title: "Dev scores", intro: [], tables: [{ table }], pre: [], sideBySide: [] }],
+ * };
+ * console.log(renderMarkdown(doc)); // "# Experiment sst", the lead, "## Dev scores" and the table
  * ```
  */
 export function renderMarkdown(doc: ReportDoc): string {

@@ -77,9 +77,18 @@ async function clearStartedCell(cell: Cell): Promise<void> {
  *
  * @example
  * ```ts
- * const plan = planFromArms("sst", "full,last-linear", { seeds: "3", flags: ["--model=tiny"] });
- * const result = await runExperiment(plan, { out: "runs/exp-sst" });
- * result.status; // "finished"
+ * import { planCells } from "./layout.ts";
+ * import { planFromArms } from "./plan.ts";
+ * const plan = planFromArms("sst", "full", { seeds: "2", flags: ["--model=tiny"] });
+ * const out = await Deno.makeTempDir();
+ * // both cells finished in an earlier invocation (a finished run's summary.json marks it done) …
+ * for (const cell of planCells(plan, out)) {
+ *   await Deno.mkdir(cell.dir, { recursive: true });
+ *   await Deno.writeTextFile(`${cell.dir}/summary.json`, "{}");
+ * }
+ * // … so they are skipped; a new or interrupted cell would run `deno task train` in a process
+ * const result = await runExperiment(plan, { out });
+ * console.log(result.status, result.cells.map((c) => c.action)); // finished ["skipped", "skipped"]
  * ```
  */
 export async function runExperiment(

@@ -58,7 +58,15 @@ export function clozeDecision(logits: ArrayLike<number>): 0 | 1 {
  *
  * @example
  * ```ts
- * const logits = clozeLogits(model, input, { training: false, seed: 0 }); // (B, 50257)
+ * import { loadModel } from "../../model/load.ts";
+ * import { encode, padBatch } from "../../model/tokenizer.ts";
+ * import { clozePrompt } from "./pair_sequences.ts";
+ * const model = await loadModel("tiny");
+ * const b = padBatch([encode(clozePrompt("how do i learn ?", "how to learn ?"))]);
+ * const input = { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen };
+ * const logits = clozeLogits(model, input, { training: false, seed: 0 });
+ * console.log(logits.shape, clozeDecision(await logits.readFloat())); // [1, 50257] and 0 or 1
+ * model.dispose();
  * ```
  */
 export function clozeLogits(
@@ -78,7 +86,18 @@ export function clozeLogits(
  *
  * @example
  * ```ts
- * const loss = clozeLoss(model, batch, batch.labels, { seed: ctx.seed, labelSmoothing: 0 });
+ * import { backward } from "../../kernels/autograd.ts";
+ * import { loadModel } from "../../model/load.ts";
+ * import { encode, padBatch } from "../../model/tokenizer.ts";
+ * import { clozePrompt } from "./pair_sequences.ts";
+ * const model = await loadModel("tiny");
+ * const pairs = [["how do i learn ?", "how to learn ?"], ["is it red ?", "why is it late ?"]];
+ * const b = padBatch(pairs.map(([s1, s2]) => encode(clozePrompt(s1, s2))));
+ * const input = { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen };
+ * const loss = clozeLoss(model, input, [1, 0], { seed: 7 }); // answers "yes", "no"
+ * backward(loss);
+ * console.log(await loss.item()); // about ln(50257) ≈ 10.8 for the random `tiny` model
+ * model.dispose();
  * ```
  */
 export function clozeLoss(
@@ -100,7 +119,15 @@ export function clozeLoss(
  *
  * @example
  * ```ts
+ * import { loadModel } from "../../model/load.ts";
+ * import { encode } from "../../model/tokenizer.ts";
+ * import { clozePrompt } from "./pair_sequences.ts";
+ * const model = await loadModel("tiny");
+ * const prompts = [["how do i learn ?", "how to learn ?"], ["is it red ?", "why is it late ?"]]
+ *   .map(([s1, s2]) => encode(clozePrompt(s1, s2)));
  * const { classes, logits } = await predictCloze(model, prompts, 8);
+ * console.log(classes, logits[0]); // a label per prompt; its [no, yes] logits
+ * model.dispose();
  * ```
  */
 export async function predictCloze(

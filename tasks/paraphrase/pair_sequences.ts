@@ -87,6 +87,9 @@ function keepLast(ids: readonly number[], k: number): string {
  * @example
  * ```ts
  * const { ids, cut } = pairTokens(clozePrompt, "how do i learn ?", "how to learn ?", 256);
+ * console.log(ids.length, cut); // the whole prompt fits: false
+ * const long = "why ".repeat(100) + "?";
+ * console.log(pairTokens(clozePrompt, long, "why ?", 64)); // 64 ids; cut: true (s1 lost its start)
  * ```
  */
 export function pairTokens(

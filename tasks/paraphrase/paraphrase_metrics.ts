@@ -15,7 +15,8 @@ import { reportMetrics } from "../classification/report.ts";
  *
  * @example
  * ```ts
- * paraphraseMetrics(classificationReport([1, 1, 0], [1, 0, 0], 2)).dev_f1; // 2/3
+ * import { classificationReport } from "../../eval/classification.ts";
+ * console.log(paraphraseMetrics(classificationReport([1, 1, 0], [1, 0, 0], 2)).dev_f1); // 2/3
  * ```
  */
 export function paraphraseMetrics(r: ClassificationReport, prefix = "dev"): Record<string, number> {
@@ -36,7 +37,8 @@ export function paraphraseMetrics(r: ClassificationReport, prefix = "dev"): Reco
  *
  * @example
  * ```ts
- * formatPositiveClass(classificationReport([1, 0], [1, 1], 2));
+ * import { classificationReport } from "../../eval/classification.ts";
+ * console.log(formatPositiveClass(classificationReport([1, 0], [1, 1], 2)));
  * // "paraphrase (class 1): precision 0.5000, recall 1.0000, f1 0.6667"
  * ```
  */

@@ -226,10 +226,22 @@ async function writeTestPredictions(
  *
  * @example
  * ```ts
- * const config = parseTrainArgs(["--task=quora", "--strategy=cloze", "--model=tiny"]);
+ * import { loadModel } from "../../model/load.ts";
+ * import { parseTrainArgs } from "../engine/train_config.ts";
+ * // a data folder with two small Quora files (CS224N's columns); see `deno task data`
+ * const data = await Deno.makeTempDir();
+ * const header = "\tid\tsentence1\tsentence2\tis_duplicate\n";
+ * const rows = "0\tq0\tHow do I learn?\tHow can I learn?\t1.0\n1\tq1\tIs it red?\tWhy now?\t0.0\n";
+ * await Deno.writeTextFile(`${data}/quora-train.csv`, header + rows);
+ * await Deno.writeTextFile(`${data}/quora-dev.csv`, header + rows);
+ * const out = await Deno.makeTempDir(); // the run folder (evaluate() logs its reports there)
+ * const argv = ["--task=quora", "--strategy=cloze", "--model=tiny", `--data-dir=${data}`];
+ * const config = parseTrainArgs([...argv, `--out=${out}`]);
  * const model = await loadModel(config.model);
- * const task = await createParaphraseTask(config, model);
- * await train({ config, model, task, runDir: config.out });
+ * const task = await createParaphraseTask(config, model); // logs the loaded and skipped rows
+ * console.log(task.trainSize, await task.evaluate()); // 2 { dev_accuracy: …, dev_f1: …, … }
+ * // `train({ config, model, task, runDir })` (tasks/engine/trainer.ts) runs it, as `deno task train` does
+ * model.dispose();
  * ```
  */
 export async function createParaphraseTask(

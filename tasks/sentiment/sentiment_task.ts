@@ -147,13 +147,24 @@ async function load(
  * skipped counts), creates the head, and sets which parameters train.
  *
  * @example
- * Not run by the doc tests (`ignore`): it needs the SST files and trains for hours on a CPU.
- *
- * ```ts ignore
- * const config = parseTrainArgs(["--task=sst", "--strategy=ulmfit", "--model=tiny"]);
+ * ```ts
+ * import { loadModel } from "../../model/load.ts";
+ * import { parseTrainArgs } from "../engine/train_config.ts";
+ * // a data folder with three small SST files (CS224N's columns); see `deno task data`
+ * const data = await Deno.makeTempDir();
+ * const rows = ["0\ta1\ta fine , moving film .\t4", "1\tb2\tdull and long .\t0"];
+ * const labelled = ["\tid\tsentence\tsentiment", ...rows].join("\n") + "\n";
+ * await Deno.writeTextFile(`${data}/ids-sst-train.csv`, labelled);
+ * await Deno.writeTextFile(`${data}/ids-sst-dev.csv`, labelled);
+ * await Deno.writeTextFile(`${data}/ids-sst-test-student.csv`, "\tid\tsentence\n0\tc3\tfine .\n");
+ * const out = await Deno.makeTempDir(); // the run folder (evaluate() logs its reports there)
+ * const argv = ["--task=sst", "--strategy=ulmfit", "--model=tiny", `--data-dir=${data}`];
+ * const config = parseTrainArgs([...argv, `--out=${out}`]);
  * const model = await loadModel(config.model);
- * const task = await createSentimentTask(config, model);
- * await train({ config, model, task, runDir: config.out });
+ * const task = await createSentimentTask(config, model); // logs the loaded and skipped rows
+ * console.log(task.trainSize, await task.evaluate()); // 2 { dev_accuracy: …, dev_macro_f1: …, … }
+ * // `train({ config, model, task, runDir })` (tasks/engine/trainer.ts) runs it, as `deno task train` does
+ * model.dispose();
  * ```
  */
 export async function createSentimentTask(

@@ -30,7 +30,13 @@ export interface NextTokenScores {
  *
  * @example
  * ```ts
- * const { accuracy, perplexity } = await nextTokenScores(model, [[464, 3290, 50256]]);
+ * import { loadModel } from "../../model/load.ts";
+ * import { encode } from "../../model/tokenizer.ts";
+ * const model = await loadModel("tiny");
+ * const sonnet = encode("Shall I compare thee to a summer's day?");
+ * const { accuracy, perplexity, tokens } = await nextTokenScores(model, [sonnet, [464, 3290, 50256]]);
+ * console.log(tokens, accuracy, perplexity); // 11 predicted tokens; the random `tiny`: ≈ 0, ≈ 50257
+ * model.dispose();
  * ```
  */
 export async function nextTokenScores(

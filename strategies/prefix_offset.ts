@@ -88,8 +88,13 @@ function offsetsAt(model: GPT2, at: OffsetSite, o: Tensor): HiddenOffsets {
  *
  * @example
  * ```ts
+ * import { loadModel } from "../model/load.ts";
+ * const model = await loadModel("tiny");
  * const offset = attachPrefixOffset(model, { length: 10, hidden: 512, at: "final", seed: 1 });
- * await offset.keepComputed(); // after training
+ * await offset.keepComputed(); // after training: one offset (C) kept, E and the MLP dropped
+ * console.log(offset.offset().shape); // [128]
+ * offset.detach();
+ * model.dispose();
  * ```
  */
 export function attachPrefixOffset(
@@ -141,7 +146,11 @@ export function attachPrefixOffset(
  *
  * @example
  * ```ts
- * attachComputedOffset(model, new Float32Array(model.config.nEmbd), "final", "my offset");
+ * import { loadModel } from "../model/load.ts";
+ * const model = await loadModel("tiny");
+ * const offset = attachComputedOffset(model, new Float32Array(128), "final", "my offset");
+ * offset.detach(); // a zero offset: the model is unchanged while it is attached
+ * model.dispose();
  * ```
  */
 export function attachComputedOffset(
@@ -230,7 +239,17 @@ export const OFFSET_KEY = "hidden_offset";
  *
  * @example
  * ```ts
- * const offset = await loadPrefixOffset(model, "runs/x/adapter");
+ * import { loadModel } from "../model/load.ts";
+ * const model = await loadModel("tiny");
+ * const dir = await Deno.makeTempDir();
+ * const trained = attachPrefixOffset(model, { length: 4, hidden: 16, at: "blocks", seed: 1 });
+ * await trained.keepComputed();
+ * await trained.save(dir);
+ * trained.detach();
+ * const loaded = await loadPrefixOffset(model, dir); // the same offset, frozen
+ * loaded.detach();
+ * model.dispose();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function loadPrefixOffset(model: GPT2, dir: string): Promise<PrefixOffsetAttachment> {

@@ -19,8 +19,19 @@ import { attachPrefix, PREFIX_PEFT_FILES, type PrefixAttachment } from "./prefix
  *
  * @example
  * ```ts
- * const prefix = await loadPrefixPeft(model, "runs/sonnet-prefix/adapter");
+ * import { loadModel } from "../model/load.ts";
+ * import { attachPrefix } from "./prefix.ts";
+ * const model = await loadModel("tiny");
+ * const dir = await Deno.makeTempDir();
+ * const trained = attachPrefix(model, { length: 4, hidden: 16, seed: 1 });
+ * await trained.keepComputed();
+ * await trained.save(dir, "CAUSAL_LM");
+ * trained.detach();
+ * const prefix = await loadPrefixPeft(model, dir);
  * // every forward now attends to the saved prefix; prefix.detach() removes it
+ * prefix.detach();
+ * model.dispose();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function loadPrefixPeft(model: GPT2, dir: string): Promise<PrefixAttachment> {

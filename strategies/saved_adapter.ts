@@ -34,8 +34,19 @@ export interface SavedAdapter {
  *
  * @example
  * ```ts
- * const adapter = await loadSavedAdapter(model, "runs/sonnet-lora/adapter");
- * console.log(adapter.kind); // "LORA"
+ * import { loadModel } from "../model/load.ts";
+ * import { attachPrefix } from "./prefix.ts";
+ * const model = await loadModel("tiny");
+ * const dir = await Deno.makeTempDir();
+ * const trained = attachPrefix(model, { length: 4, hidden: 16, seed: 1 });
+ * await trained.keepComputed();
+ * await trained.save(dir, "CAUSAL_LM");
+ * trained.detach();
+ * const adapter = await loadSavedAdapter(model, dir);
+ * console.log(adapter.kind); // "PREFIX_TUNING"
+ * adapter.detach();
+ * model.dispose();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function loadSavedAdapter(model: GPT2, dir: string): Promise<SavedAdapter> {

@@ -48,8 +48,11 @@ async function interleavedMedians(
  * 0.9, each variant against the earlier path, interleaved in one run.
  *
  * @example
- * ```ts
- * for (const r of await decodeChangeRows(model, "tiny")) console.log(r);
+ * ```ts ignore
+ * // minutes on a software adapter: run by `deno task bench`, not as a doc test
+ * import { loadModel } from "../model/load.ts";
+ * const model = await loadModel("tiny");
+ * printChangeRows(await decodeChangeRows(model, "tiny"));
  * ```
  */
 export async function decodeChangeRows(

@@ -99,6 +99,7 @@ export class Gpu {
   readonly #pipelines = new Map<string, GPUComputePipeline>();
   readonly #errors: string[] = [];
   readonly #staging = new Map<number, GPUBuffer[]>();
+  readonly #textures = new Map<string, GPUTexture[]>();
   readonly #pool: BufferPool;
   readonly #scopes: Set<Disposable>[] = [];
   #encoder: GPUCommandEncoder | null = null;
@@ -165,6 +166,8 @@ export class Gpu {
     this.#pool.trim();
     for (const list of this.#staging.values()) for (const b of list) b.destroy();
     this.#staging.clear();
+    for (const list of this.#textures.values()) for (const t of list) t.destroy();
+    this.#textures.clear();
   }
 
   /** The compute pipeline of a kernel, built once per device. */
@@ -191,7 +194,7 @@ export class Gpu {
   dispatch(
     kernel: Kernel,
     params: ArrayLike<number>,
-    buffers: BufferWindow[],
+    buffers: (BufferWindow | GPUTextureView)[],
     workgroups: readonly [number, number?, number?],
   ): void {
     this.#checkAlive(kernel.name);
@@ -212,7 +215,7 @@ export class Gpu {
     }
     if (x === 0 || y === 0 || z === 0) return;
     for (const [i, w] of buffers.entries()) {
-      if (w.size > this.maxBindingBytes) {
+      if ("buffer" in w && w.size > this.maxBindingBytes) {
         throw new Error(
           `${kernel.name}: binding '${kernel.buffers[i].name}' is ${w.size} bytes, over this ` +
             `adapter's maxStorageBufferBindingSize ${this.maxBindingBytes}; the op must chunk it`,
@@ -244,7 +247,7 @@ export class Gpu {
     buffers.forEach((w, i) =>
       entries.push({
         binding: i + 1,
-        resource: { buffer: w.buffer, offset: w.offset, size: w.size },
+        resource: "buffer" in w ? { buffer: w.buffer, offset: w.offset, size: w.size } : w,
       })
     );
     const group = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
@@ -295,6 +298,49 @@ export class Gpu {
     this.#pass?.end();
     this.#pass = null;
     this.#encoder.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+  }
+
+  /**
+   * Takes an rgba32float texture of `width` × `height` texels (sampled, copy destination) from
+   * this device's texture pool or creates one; give it back with {@link releaseTexture}.
+   */
+  takeTexture(width: number, height: number): GPUTexture {
+    this.#checkAlive("takeTexture");
+    const free = this.#textures.get(`${width}x${height}`);
+    return free?.pop() ?? this.device.createTexture({
+      size: [width, height],
+      format: "rgba32float",
+      usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST,
+    });
+  }
+
+  /** Returns a texture to the pool. Later commands may reuse it: queue order keeps that safe. */
+  releaseTexture(texture: GPUTexture): void {
+    const key = `${texture.width}x${texture.height}`;
+    const free = this.#textures.get(key) ?? [];
+    free.push(texture);
+    this.#textures.set(key, free);
+  }
+
+  /**
+   * Records a copy of `height` rows of `width` texels (16 bytes each), `bytesPerRow` apart from
+   * `offset` in a buffer, into a texture, in order with the dispatches.
+   */
+  copyToTexture(
+    src: GPUBuffer,
+    offset: number,
+    bytesPerRow: number,
+    texture: GPUTexture,
+    width: number,
+    height: number,
+  ): void {
+    this.#checkAlive("copyToTexture");
+    if (!this.#encoder) this.#encoder = this.device.createCommandEncoder();
+    this.#pass?.end();
+    this.#pass = null;
+    this.#encoder.copyBufferToTexture({ buffer: src, offset, bytesPerRow, rowsPerImage: height }, {
+      texture,
+    }, [width, height]);
   }
 
   /** Writes host data into a buffer, in order with the recorded commands. */

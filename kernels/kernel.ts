@@ -13,13 +13,13 @@ export type ParamType = "u32" | "i32" | "f32";
 /** Element type of a storage buffer as the WGSL code sees it. */
 export type StorageType = "f32" | "u32" | "i32" | "vec4<f32>";
 
-/** One storage buffer a kernel binds. */
+/** One storage buffer a kernel binds, or (`type: "texture"`) a read-only rgba32float texture. */
 export interface BufferDecl {
   /** Name used in the WGSL body. */
   name: string;
-  /** Element type of the runtime-sized array. */
-  type: StorageType;
-  /** Whether the kernel writes the buffer. */
+  /** Element type of the runtime-sized array; "texture" declares a `texture_2d<f32>`. */
+  type: StorageType | "texture";
+  /** Whether the kernel writes the buffer (textures are read). */
   access: "read" | "read_write";
 }
 
@@ -54,12 +54,18 @@ export function kernelSource(kernel: Kernel): string {
     ? "  _unused: u32,"
     : kernel.params.map(([name, type]) => `  ${name}: ${type},`).join("\n");
   const bindings = kernel.buffers.map((b, i) =>
-    `@group(0) @binding(${i + 1}) var<storage, ${b.access}> ${b.name}: array<${b.type}>;`
+    b.type === "texture"
+      ? `@group(0) @binding(${i + 1}) var ${b.name}: texture_2d<f32>;`
+      : `@group(0) @binding(${i + 1}) var<storage, ${b.access}> ${b.name}: array<${b.type}>;`
   ).join("\n");
   const [x, y, z] = kernel.workgroupSize;
   // Reference every binding so that the automatic layout keeps them all even when a kernel
   // variant does not read one (a dropped binding would make every dispatch invalid).
-  const uses = ["  _ = p;", ...kernel.buffers.map((b) => `  _ = &${b.name};`)].join("\n");
+  const uses = [
+    "  _ = p;",
+    ...kernel.buffers.map((b) => `  _ = ${b.type === "texture" ? "" : "&"}${b.name};`),
+  ]
+    .join("\n");
   return `struct Params {
 ${fields}
 }

@@ -18,7 +18,7 @@ import type { Gpu } from "./gpu.ts";
 import type { Kernel } from "./kernel.ts";
 import { forEachChunk, grid1d, LINEAR_INDEX, maxChunkElements } from "./dispatch_util.ts";
 import { record } from "./graph.ts";
-import { matmulStrided } from "./matmul.ts";
+import { matmulStrided, type OperandLoads } from "./matmul.ts";
 import { sumAll } from "./reduce.ts";
 import type { CrossEntropyOptions } from "./cross_entropy.ts";
 import { empty, expectDtype, expectSameGpu, type Tensor, tensorFrom } from "./tensor.ts";
@@ -155,7 +155,13 @@ function chunkWidth(gpu: Gpu, rows: number, C: number): number {
 }
 
 /** logits (rows, n) = x · w[v0 … v0+n)ᵀ. */
-function chunkLogits(x: Tensor, w: Tensor, v0: number, n: number): Tensor {
+function chunkLogits(
+  x: Tensor,
+  w: Tensor,
+  v0: number,
+  n: number,
+  loads: OperandLoads,
+): Tensor {
   const [rows, C] = x.shape;
   const out = empty(x.gpu, [rows, n]);
   matmulStrided(
@@ -165,6 +171,8 @@ function chunkLogits(x: Tensor, w: Tensor, v0: number, n: number): Tensor {
     rows,
     n,
     C,
+    false,
+    loads,
   );
   return out;
 }
@@ -173,6 +181,8 @@ function chunkLogits(x: Tensor, w: Tensor, v0: number, n: number): Tensor {
 export interface LmHeadLossOptions extends CrossEntropyOptions {
   /** Keep pass 1's logits for pass 2 up to this many bytes, else recompute (default 512 MiB). */
   keepLogitsBytes?: number;
+  /** How the products read their operands (see `MatmulOptions.loads`; default "auto"). */
+  loads?: OperandLoads;
 }
 
 /**
@@ -201,6 +211,7 @@ export function lmHeadCrossEntropy(
 ): Tensor {
   const { ignoreIndex = -100, labelSmoothing = 0, reduction = "mean" } = options;
   const keepBytes = options.keepLogitsBytes ?? KEEP_LOGITS_BYTES;
+  const loads = options.loads ?? "auto";
   expectSameGpu("lmHeadCrossEntropy", x, w);
   expectDtype("lmHeadCrossEntropy", "x", x, "f32");
   expectDtype("lmHeadCrossEntropy", "w", w, "f32");
@@ -238,7 +249,7 @@ export function lmHeadCrossEntropy(
   const kept: Tensor[] = [];
   for (let v0 = 0; v0 < V; v0 += width) {
     const n = Math.min(width, V - v0);
-    const logits = chunkLogits(x, w, v0, n);
+    const logits = chunkLogits(x, w, v0, n, loads);
     gpu.dispatch(STATS, [n, v0, v0 === 0 ? 1 : 0], [logits.whole(), ids.whole(), stats.whole()], [
       rows,
     ]);
@@ -267,7 +278,7 @@ export function lmHeadCrossEntropy(
   const dw = w.requiresGrad ? empty(gpu, [V, C]) : null;
   for (let v0 = 0, c = 0; v0 < V; v0 += width, c++) {
     const n = Math.min(width, V - v0);
-    const d = keep ? kept[c] : chunkLogits(x, w, v0, n);
+    const d = keep ? kept[c] : chunkLogits(x, w, v0, n, loads);
     gpu.dispatch(
       GRAD,
       [rows * n, n, v0, V, ignoreIndex, labelSmoothing, scale],
@@ -277,13 +288,13 @@ export function lmHeadCrossEntropy(
     const dRows = { tensor: d, bs: 0, rs: n, cs: 1 };
     if (dx) {
       const wRows = { tensor: w, off: v0 * C, bs: 0, rs: C, cs: 1 };
-      matmulStrided(dx, dRows, wRows, rows, C, n, v0 > 0);
+      matmulStrided(dx, dRows, wRows, rows, C, n, v0 > 0, loads);
     }
     if (dw) {
       // dw[v0 + j, c] = Σ_r d[r, j] x[r, c]: computed as xᵀ · d (C, n), whose operands bind in
       // place, then transposed into the chunk's rows.
       const t = empty(gpu, [C, n]);
-      matmulStrided(t, { tensor: x, bs: 0, rs: 1, cs: C }, dRows, C, n, rows);
+      matmulStrided(t, { tensor: x, bs: 0, rs: 1, cs: C }, dRows, C, n, rows, false, loads);
       const dst = dw.window(v0 * C, n * C);
       gpu.dispatch(
         TRANSPOSE_INTO,

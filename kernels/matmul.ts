@@ -12,6 +12,7 @@ import {
   HARDWARE_TILING,
   matmulKernel,
   matmulNTKernel,
+  matmulTexKernel,
   type MatmulTiling,
   NT_TILING,
   PACK_KERNEL,
@@ -29,7 +30,16 @@ export interface MatmulOptions {
   transA?: boolean;
   /** B is stored (…, N, K). */
   transB?: boolean;
+  /**
+   * How the kernels read the operands: "auto" (default) reads them as textures on software
+   * adapters (faster there, see matmulTexKernel) and as storage buffers elsewhere; "storage"
+   * always uses storage buffers (the benchmark times both in one run).
+   */
+  loads?: OperandLoads;
 }
+
+/** See {@link MatmulOptions.loads}. */
+export type OperandLoads = "auto" | "storage";
 
 /** Strided view of one operand: element [b, r, c] at off + b·bs + r·rs + c·cs. */
 export interface Strided {
@@ -90,7 +100,7 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   expectSameGpu("matmul", a, b);
   expectDtype("matmul", "A", a, "f32");
   expectDtype("matmul", "B", b, "f32");
-  const { transA = false, transB = false } = options;
+  const { transA = false, transB = false, loads = "auto" } = options;
   const { batch, M, N, K } = matmulShape(a.shape, b.shape, options);
   const out = empty(a.gpu, [...batch, M, N]);
   const nb = batch.reduce((x, y) => x * y, 1);
@@ -100,17 +110,17 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   const sb: Strided = transB
     ? { tensor: b, bs: N * K, rs: 1, cs: K }
     : { tensor: b, bs: N * K, rs: N, cs: 1 };
-  matmulInto(out, sa, sb, nb, M, N, K);
+  matmulInto(out, sa, sb, nb, M, N, K, false, loads);
   return record(out, "matmul", [a, b], (g, needs) => [
     needs[0]
       ? (transA
-        ? matmul(b, g, { transA: transB, transB: true })
-        : matmul(g, b, { transB: !transB }))
+        ? matmul(b, g, { transA: transB, transB: true, loads })
+        : matmul(g, b, { transB: !transB, loads }))
       : null,
     needs[1]
       ? (transB
-        ? matmul(g, a, { transA: true, transB: transA })
-        : matmul(a, g, { transA: !transA }))
+        ? matmul(g, a, { transA: true, transB: transA, loads })
+        : matmul(a, g, { transA: !transA, loads }))
       : null,
   ]);
 }
@@ -158,11 +168,12 @@ export function matmulStrided(
   N: number,
   K: number,
   accumulate = false,
+  loads: OperandLoads = "auto",
 ): void {
   if (c.size !== M * N) {
     throw new Error(`matmulStrided: C ${c.label()} does not hold ${M} × ${N} elements`);
   }
-  matmulInto(c, a, b, 1, M, N, K, accumulate);
+  matmulInto(c, a, b, 1, M, N, K, accumulate, loads);
 }
 
 /** Runs the chunked matmul: C (nb, M, N) = A · B (or += with `accumulate`), strided A and B. */
@@ -174,17 +185,29 @@ function matmulInto(
   M: number,
   N: number,
   K: number,
-  accumulate = false,
+  accumulate: boolean,
+  loads: OperandLoads,
 ) {
   const gpu = c.gpu;
   const max = maxChunkElements(gpu);
   const tiling = tilingFor(gpu, N);
   const ceil4 = (x: number) => Math.ceil(x / 4) * 4;
   let [mc, nc, kc, bc] = [M, N, Math.min(K, tiling.maxK), nb];
+  // Software adapters read the operands as textures (see matmulTexKernel) unless the few-row
+  // NT path applies; a texture is at most D texels on a side, which bounds the chunks.
+  const D = gpu.device.limits.maxTextureDimension2D;
+  const useTex = loads === "auto" && gpu.isSoftware &&
+    (M > NT_MAX_ROWS || !directNT(b, 0, 1, 0, kc, 0, 1));
+  if (useTex) {
+    mc = Math.min(mc, D);
+    nc = Math.min(nc, 4 * D);
+    bc = Math.max(1, Math.min(bc, Math.floor(D / Math.max(mc, ceil4(kc)))));
+  }
   for (;;) {
     const overC = (bc - 1) * M * N + (mc - 1) * N + nc > max;
-    const overA = extent(a, 0, bc, 0, mc, 0, kc).count > max || bc * mc * ceil4(kc) > max;
-    const overB = extent(b, 0, bc, 0, kc, 0, nc).count > max || bc * ceil4(kc) * ceil4(nc) > max;
+    const padCols = (x: number) => useTex ? Math.ceil(x / 64) * 64 : ceil4(x);
+    const overA = extent(a, 0, bc, 0, mc, 0, kc).count > max || bc * mc * padCols(kc) > max;
+    const overB = extent(b, 0, bc, 0, kc, 0, nc).count > max || bc * ceil4(kc) * padCols(nc) > max;
     if (!overC && !overA && !overB) break;
     if (bc > 1) bc = Math.ceil(bc / 2);
     else if (overC || (overA && a.rs >= a.cs)) mc = Math.ceil(mc / 2);
@@ -202,6 +225,24 @@ function matmulInto(
         const nn = Math.min(nc, N - n0);
         // Packing B costs N·K copies per call; with few rows (generation) reading B as stored
         // through dot products is cheaper, with many the packed outer-product kernel wins.
+        if (useTex) {
+          const tb = textureB(b, b0, bn, k0, kn, n0, nn);
+          for (let m0 = 0; m0 < M; m0 += mc) {
+            const mn = Math.min(mc, M - m0);
+            const ta = textureA(a, b0, bn, m0, mn, k0, kn);
+            const wc = c.window(b0 * M * N + m0 * N + n0, (bn - 1) * M * N + (mn - 1) * N + nn);
+            const t = tiling;
+            gpu.dispatch(
+              matmulTexKernel(t, accumulate || k0 > 0),
+              [mn, nn, ceil4(kn) / 4, mn, ceil4(kn), wc.shift, M * N, N, 1],
+              [ta.createView(), tb.createView(), wc.window],
+              [Math.ceil(mn / t.tm), Math.ceil(nn / 4 / (t.wgx * t.tn)), bn],
+            );
+            gpu.releaseTexture(ta);
+          }
+          gpu.releaseTexture(tb);
+          continue;
+        }
         const nt = M <= NT_MAX_ROWS ? directNT(b, b0, bn, k0, kn, n0, nn) : null;
         const opB = nt ?? operandB(b, b0, bn, k0, kn, n0, nn, N);
         const t = nt ? NT_TILING : tiling;
@@ -312,6 +353,69 @@ function operandB(
   const ld = Math.ceil(nn / 4) * 4;
   const packed = pack(b, w, bn, kpad, kn, nn, ld);
   return { window: packed.whole(), off4: 0, bs4: kpad * ld / 4, ld4: ld / 4, packed };
+}
+
+/** Rows of 16-byte texels a texture copy may read in place: pitch a multiple of 256 bytes. */
+function copyableRows(s: Strided, rowStride: number, lo: number, bn: number, rows: number) {
+  return s.tensor.dtype === "f32" && (rowStride * 4) % 256 === 0 && lo % 4 === 0 &&
+    (bn === 1 || s.bs === rows * rowStride);
+}
+
+/**
+ * `rows` × `cols` blocks of a strided operand (element [b, r, c], r < rows, c < cols, from
+ * r0, c0), one per batch stacked vertically, as an rgba32float texture of ⌈cols/4⌉ × bn·rpad
+ * texels (zero-padded): copied from the tensor when its rows are laid out for that, else packed
+ * first.
+ */
+function toTexture(
+  s: Strided,
+  b0: number,
+  bn: number,
+  r0: number,
+  rows: number,
+  rpad: number,
+  c0: number,
+  cols: number,
+): GPUTexture {
+  const gpu = s.tensor.gpu;
+  const width = Math.ceil(cols / 4);
+  const tex = gpu.takeTexture(width, bn * rpad);
+  const e = extent(s, b0, bn, r0, rows, c0, cols);
+  if (s.cs === 1 && cols % 4 === 0 && rows === rpad && copyableRows(s, s.rs, e.lo, bn, rows)) {
+    gpu.copyToTexture(s.tensor.buffer, e.lo * 4, s.rs * 4, tex, width, bn * rpad);
+    return tex;
+  }
+  const ld = Math.ceil(cols / 64) * 64;
+  const packed = pack(s, s.tensor.window(e.lo, e.count), bn, rpad, rows, cols, ld);
+  gpu.copyToTexture(packed.buffer, 0, ld * 4, tex, width, bn * rpad);
+  packed.dispose();
+  return tex;
+}
+
+/** A[b0.., m0.., k0..] as a texture of K/4 × bn·mn texels (see matmulTexKernel). */
+function textureA(
+  a: Strided,
+  b0: number,
+  bn: number,
+  m0: number,
+  mn: number,
+  k0: number,
+  kn: number,
+): GPUTexture {
+  return toTexture(a, b0, bn, m0, mn, mn, k0, kn);
+}
+
+/** B[b0.., k0.., n0..] as a texture of N/4 × bn·⌈K⌉₄ texels (see matmulTexKernel). */
+function textureB(
+  b: Strided,
+  b0: number,
+  bn: number,
+  k0: number,
+  kn: number,
+  n0: number,
+  nn: number,
+): GPUTexture {
+  return toTexture(b, b0, bn, k0, kn, Math.ceil(kn / 4) * 4, n0, nn);
 }
 
 /** Copies a strided block into a zero-padded (bn, rpad, ld) tensor. */

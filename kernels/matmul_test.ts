@@ -17,6 +17,8 @@ const CASES: [number, number, number, number, boolean, boolean][] = [
   [2, 5, 9, 12, false, true], // B read as stored by the NT kernel (few rows, K % 4 = 0)
   [1, 3, 70, 8, true, true],
   [1, 70, 129, 67, false, false],
+  [2, 40, 64, 64, false, false], // rows 256 bytes apart: copied into textures without packing
+  [3, 37, 9, 68, true, true],
 ];
 
 function shapes(b: number, m: number, n: number, k: number, tA: boolean, tB: boolean) {
@@ -54,6 +56,29 @@ Deno.test("matmul() backward equals finite differences of the CPU reference", as
     assertClose(await ta.grad!.readFloat(), finiteDifference(fa, Float64Array.from(a)), "dA", tol);
     assertClose(await tb.grad!.readFloat(), finiteDifference(fb, Float64Array.from(b)), "dB", tol);
   }
+});
+
+Deno.test("matmul() with storage loads equals the default (texture loads on software)", async () => {
+  const g = await gpu();
+  for (const [bt, m, n, k, transA, transB] of [CASES[2], CASES[7], CASES[8]]) {
+    const s = shapes(bt, m, n, k, transA, transB);
+    const a = tensorFrom(g, randomArray(bt * m * k, 11), s.a);
+    const b = tensorFrom(g, randomArray(bt * n * k, 12), s.b);
+    const viaTextures = await matmul(a, b, { transA, transB }).readFloat();
+    const viaStorage = await matmul(a, b, { transA, transB, loads: "storage" }).readFloat();
+    assertClose(viaTextures, viaStorage, `loads ${JSON.stringify(s)}`, { atol: 1e-5, rtol: 1e-5 });
+  }
+});
+
+Deno.test("matmul() is exact at 50,257 columns, wider than one texture", async () => {
+  // C (40, 50257) = A (40, 12) · B (12, 50257): B is split along N into textures of at most
+  // 4 × maxTextureDimension2D columns on software adapters; odd widths are zero-padded.
+  const g = await gpu();
+  const [M, N, K] = [40, 50257, 12];
+  const a = randomArray(M * K, 13);
+  const b = randomArray(K * N, 14);
+  const out = await matmul(tensorFrom(g, a, [M, K]), tensorFrom(g, b, [K, N])).readFloat();
+  assertClose(out, matmulCpu(a, [M, K], b, [K, N]), "40 × 50257");
 });
 
 Deno.test("matmul() rejects mismatched inner dimensions with both shapes in the message", async () => {

@@ -226,7 +226,11 @@ export class Gpu {
     if (this.recorder) {
       const bytes = new ArrayBuffer(paramBytes(kernel));
       writeParams(kernel, params, new DataView(bytes));
-      this.recorder.dispatch(kernel, pipeline, bytes, buffers, [x, y, z]);
+      const windows = buffers.filter((w): w is BufferWindow => "buffer" in w);
+      if (windows.length !== buffers.length) {
+        throw new Error(`${kernel.name}: a recording binds buffers only, not textures`);
+      }
+      this.recorder.dispatch(kernel, pipeline, bytes, windows, [x, y, z]);
       return;
     }
     if (this.#uniformUsed === UNIFORM_SLOTS) this.flush();

@@ -231,7 +231,7 @@ export const MATMUL_TEX_PARAMS = [
  * holds B[b, k, 4j..4j+3] (zero-padded past K and N). On llvmpipe a storage load whose address
  * differs across invocations runs as a loop over the SIMD lanes that reassembles the vector
  * through the stack, one component at a time, while a texel fetch is straight-line code: the
- * same register block ran 4–6× faster this way (README, "Speed changes").
+ * same register block ran 2.8–4.3× faster this way (README, "Speed changes").
  */
 export function matmulTexKernel(t: MatmulTiling, accumulate: boolean): Kernel {
   const { tm, tn, wgx } = t;

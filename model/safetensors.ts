@@ -352,7 +352,9 @@ export function encodeSafetensors(
  * ```ts
  * import { writeSafetensors } from "./safetensors.ts";
  * const tensors = new Map([["w", { shape: [2, 2], data: new Float32Array(4) }]]);
- * await writeSafetensors("out.safetensors", tensors, { format: "pt" });
+ * const dir = await Deno.makeTempDir();
+ * await writeSafetensors(`${dir}/out.safetensors`, tensors, { format: "pt" });
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeSafetensors(

@@ -25,8 +25,10 @@ import { classify, createClassifierHead } from "../tasks/classification/classifi
 import { dataFile, testDataDir } from "../tasks/data/data_dir.ts";
 import { loadSentiment } from "../tasks/data/sentiment_data.ts";
 import { loadSonnets } from "../tasks/data/sonnet_data.ts";
+import { testNeeds } from "./fixture.ts";
 
 const gpu = testGpu();
+const needs = testNeeds(import.meta.url);
 const TINY = { ...PRESETS.tiny, embdPdrop: 0, attnPdrop: 0, residPdrop: 0 };
 
 async function tiny(embeddingScale = 1): Promise<GPT2> {
@@ -82,7 +84,10 @@ for (const [name, lr, level, ratio] of SONNET_CASES) {
 }
 
 for (const [name, lr] of [["lora", 2e-2], ["prefix", 2e-2]] as const) {
-  Deno.test(`${name} lowers the loss of 16 SST sentences well below its start on tiny`, async () => {
+  Deno.test({
+    name: `${name} lowers the loss of 16 SST sentences well below its start on tiny`,
+    ...needs.data("ids-sst-train.csv"),
+  }, async () => {
     const model = await tiny();
     const examples = (await loadSentiment(dataFile(testDataDir(), "ids-sst-train.csv"), {
       labelled: true,

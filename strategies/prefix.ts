@@ -22,11 +22,10 @@ import { tanh } from "../kernels/tanh.ts";
 import { type Tensor, tensorFrom } from "../kernels/tensor.ts";
 import { writeFileAtomic } from "../model/atomic_write.ts";
 import type { GPT2 } from "../model/gpt2.ts";
-import { normalStream } from "../model/init.ts";
-import { seededRandom } from "../model/sampling.ts";
 import { writeSafetensors } from "../model/safetensors.ts";
 import { freezeAll } from "./freezing.ts";
 import { singleGroup, type Strategy } from "./strategy.ts";
+import { trainableInit } from "./trainable_init.ts";
 
 /** Prefix-tuning settings (defaults: Li & Liang 2021: P = 10, MLP width 512). */
 export interface PrefixOptions {
@@ -82,16 +81,8 @@ export function attachPrefix(model: GPT2, options: PrefixOptions): PrefixAttachm
   }
   const gpu = model.gpu;
   const width = 2 * L * C;
-  const normal = normalStream(options.seed);
-  const uniform = seededRandom(options.seed + 1);
-  const make = (shape: number[], name: string, init: () => number) => {
-    const data = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, init);
-    const t = tensorFrom(gpu, data, shape, { requiresGrad: true, name });
-    gpu.keep(t);
-    return t;
-  };
   // PyTorch's defaults: nn.Embedding N(0, 1), nn.Linear U(±1/√fan_in) for weight and bias
-  const u = (fanIn: number) => () => (2 * uniform() - 1) / Math.sqrt(fanIn);
+  const { make, normal, uniform: u } = trainableInit(gpu, options.seed);
   const mlp = new Map<string, Tensor>();
   let kept: Tensor | null = null;
   if (options.computed) {

@@ -29,12 +29,11 @@ import { tanh } from "../kernels/tanh.ts";
 import { type Tensor, tensorFrom } from "../kernels/tensor.ts";
 import { writeFileAtomic } from "../model/atomic_write.ts";
 import type { GPT2, HiddenOffsets } from "../model/gpt2.ts";
-import { normalStream } from "../model/init.ts";
 import { readSafetensors, writeSafetensors } from "../model/safetensors.ts";
-import { seededRandom } from "../model/sampling.ts";
 import { freezeAll } from "./freezing.ts";
 import { PREFIX_PEFT_FILES } from "./prefix.ts";
 import { singleGroup, type Strategy } from "./strategy.ts";
+import { trainableInit } from "./trainable_init.ts";
 import { withUnlikelihood } from "./unlikelihood.ts";
 
 /** Where the offset is added: the final hidden state, or the input of every block. */
@@ -111,15 +110,7 @@ export function attachPrefixOffset(
   }
   const at = checkSite(options.at, "--offset-at");
   const gpu = model.gpu;
-  const normal = normalStream(options.seed);
-  const uniform = seededRandom(options.seed + 1);
-  const make = (shape: number[], name: string, init: () => number) => {
-    const data = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, init);
-    const t = tensorFrom(gpu, data, shape, { requiresGrad: true, name });
-    gpu.keep(t);
-    return t;
-  };
-  const u = (fanIn: number) => () => (2 * uniform() - 1) / Math.sqrt(fanIn);
+  const { make, normal, uniform: u } = trainableInit(gpu, options.seed);
   const Hd = options.hidden;
   const mlp = new Map<string, Tensor>([
     ["offset.embedding", make([P, C], "offset.embedding", normal)],

@@ -7,7 +7,9 @@
  *
  * Every buffer the recorded ops bind stays theirs while the recording lives: a buffer released
  * while recording (an intermediate tensor) is held by the recording instead of going back to
- * the pool, and given back by {@link Recording.dispose}.
+ * the pool, and given back by {@link Recording.dispose}. A texture a recorded dispatch binds
+ * (the decoding LM head's transposed weight, kernels/row_head.ts) stays its owner's, who keeps
+ * it alive while the recording lives; buffer-to-texture copies cannot be recorded.
  *
  * @module
  */
@@ -59,7 +61,7 @@ interface PendingDispatch {
   kernel: Kernel;
   pipeline: GPUComputePipeline;
   uniforms: ArrayBuffer;
-  buffers: BufferWindow[];
+  buffers: (BufferWindow | GPUTextureView)[];
   workgroups: [number, number, number];
 }
 
@@ -127,7 +129,7 @@ export function captureCommands<T>(
       { binding: 0, resource: { buffer: uniforms!, offset, size: c.uniforms.byteLength } },
       ...c.buffers.map((w, i) => ({
         binding: i + 1,
-        resource: { buffer: w.buffer, offset: w.offset, size: w.size },
+        resource: "buffer" in w ? { buffer: w.buffer, offset: w.offset, size: w.size } : w,
       })),
     ];
     const group = device.createBindGroup({ layout: c.pipeline.getBindGroupLayout(0), entries });

@@ -31,12 +31,15 @@ export type RecordedCommand =
  * handed to it instead of being encoded, and released buffers are kept by it instead of pooled.
  */
 export interface CommandRecorder {
-  /** Takes one validated dispatch (its uniform values already converted to bytes). */
+  /**
+   * Takes one validated dispatch (its uniform values already converted to bytes). A texture it
+   * binds belongs to the caller, who keeps it alive while the recording lives.
+   */
   dispatch(
     kernel: Kernel,
     pipeline: GPUComputePipeline,
     uniforms: ArrayBuffer,
-    buffers: BufferWindow[],
+    buffers: (BufferWindow | GPUTextureView)[],
     workgroups: [number, number, number],
   ): void;
   /** Takes one buffer-to-buffer copy. */
@@ -226,11 +229,7 @@ export class Gpu {
     if (this.recorder) {
       const bytes = new ArrayBuffer(paramBytes(kernel));
       writeParams(kernel, params, new DataView(bytes));
-      const windows = buffers.filter((w): w is BufferWindow => "buffer" in w);
-      if (windows.length !== buffers.length) {
-        throw new Error(`${kernel.name}: a recording binds buffers only, not textures`);
-      }
-      this.recorder.dispatch(kernel, pipeline, bytes, windows, [x, y, z]);
+      this.recorder.dispatch(kernel, pipeline, bytes, buffers, [x, y, z]);
       return;
     }
     if (this.#uniformUsed === UNIFORM_SLOTS) this.flush();
@@ -339,6 +338,7 @@ export class Gpu {
     height: number,
   ): void {
     this.#checkAlive("copyToTexture");
+    if (this.recorder) throw new Error("copyToTexture: a recording cannot hold texture copies");
     if (!this.#encoder) this.#encoder = this.device.createCommandEncoder();
     this.#pass?.end();
     this.#pass = null;

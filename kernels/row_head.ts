@@ -18,6 +18,7 @@
 import type { Kernel } from "./kernel.ts";
 import { grid1d, LINEAR_INDEX, maxChunkElements } from "./dispatch_util.ts";
 import { empty, expectDtype, type Tensor } from "./tensor.ts";
+import type { OperandLoads } from "./matmul.ts";
 
 /** Most rows one dispatch handles (its accumulators live in registers); more rows are split. */
 export const ROW_HEAD_MAX_ROWS = 16;
@@ -51,16 +52,35 @@ const TRANSPOSE_4X4: Kernel = {
   }`,
 };
 
+/**
+ * One column range [n0, n0 + n) of Wᵀ, (K, ld) zero-padded: in a storage buffer (`t`) or, on
+ * software adapters, in an rgba32float texture of ld/4 × K texels (`tex`).
+ */
+export type HeadChunk =
+  & { n0: number; n: number }
+  & ({ t: Tensor; tex?: undefined } | { t?: undefined; tex: GPUTexture });
+
 /** A weight (N, K) transposed to (K, N) in column chunks, for {@link rowHeadMatmul}. */
 export interface TransposedHead {
   /** Output width (rows of the original weight). */
   N: number;
   /** Inner dimension. */
   K: number;
-  /** Column ranges [n0, n0 + n) of Wᵀ, each (K, ceil4(n)) zero-padded, in order. */
-  chunks: { n0: number; n: number; t: Tensor }[];
+  /** The column chunks, in order. */
+  chunks: HeadChunk[];
   /** Frees the chunks. */
   dispose(): void;
+}
+
+/** Options for {@link transposeHead}. */
+export interface TransposeHeadOptions {
+  /**
+   * How {@link rowHeadMatmul} will read the weight: "auto" (default) from a texture on software
+   * adapters (where a texel fetch is straight-line code and a storage load that differs across
+   * lanes is a loop over them; see matmulTexKernel) and from a storage buffer elsewhere;
+   * "storage" always from a storage buffer (the benchmark times both in one run).
+   */
+  loads?: OperandLoads;
 }
 
 /**
@@ -80,19 +100,24 @@ export interface TransposedHead {
  * head.dispose();
  * ```
  */
-export function transposeHead(w: Tensor): TransposedHead {
+export function transposeHead(w: Tensor, options: TransposeHeadOptions = {}): TransposedHead {
   expectDtype("transposeHead", "w", w, "f32");
   if (w.shape.length !== 2) throw new Error(`transposeHead: w must be (N, K), got ${w.label()}`);
   const [N, K] = w.shape;
   if (K % 4 !== 0) throw new Error(`transposeHead: K = ${K} must be a multiple of 4`);
   const gpu = w.gpu;
   const max = maxChunkElements(gpu);
-  // Each chunk's source rows and its transposed copy must fit one binding.
-  const perChunk = Math.max(4, Math.floor(max / K / 4) * 4);
-  const chunks: TransposedHead["chunks"] = [];
+  const D = gpu.device.limits.maxTextureDimension2D;
+  const useTex = (options.loads ?? "auto") === "auto" && gpu.isSoftware && K <= D;
+  // Each chunk's source rows and its transposed copy must fit one binding; a texture's rows
+  // must be a multiple of 256 bytes (64 floats) and at most D texels wide.
+  const align = useTex ? 64 : 4;
+  let perChunk = Math.max(align, Math.floor(max / K / align) * align);
+  if (useTex) perChunk = Math.min(perChunk, 4 * D);
+  const chunks: HeadChunk[] = [];
   for (let n0 = 0; n0 < N; n0 += perChunk) {
     const n = Math.min(perChunk, N - n0);
-    const ld = Math.ceil(n / 4) * 4;
+    const ld = Math.ceil(n / align) * align;
     const t = empty(gpu, [K, ld]);
     const src = w.window(n0 * K, n * K);
     const total = (K / 4) * (ld / 4);
@@ -102,14 +127,31 @@ export function transposeHead(w: Tensor): TransposedHead {
       [src.window, t.whole()],
       grid1d(gpu, total),
     );
-    gpu.keep(t);
-    chunks.push({ n0, n, t });
+    if (useTex) {
+      const tex = gpu.device.createTexture({
+        size: [ld / 4, K],
+        format: "rgba32float",
+        usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST,
+        label: "transposed LM head",
+      });
+      gpu.copyToTexture(t.buffer, 0, ld * 4, tex, ld / 4, K);
+      t.dispose();
+      chunks.push({ n0, n, tex });
+    } else {
+      gpu.keep(t);
+      chunks.push({ n0, n, t });
+    }
   }
-  return { N, K, chunks, dispose: () => chunks.forEach((c) => c.t.dispose()) };
+  return {
+    N,
+    K,
+    chunks,
+    dispose: () => chunks.forEach((c) => c.t ? c.t.dispose() : c.tex.destroy()),
+  };
 }
 
 /** y[m, n0 + n] = Σ_k x[m, k] · Wt[k, n] for `rows` rows starting at row m0 of x. */
-function rowHeadKernel(rows: number): Kernel {
+function rowHeadKernel(rows: number, tex: boolean): Kernel {
   const L: string[] = [];
   L.push(`  let N4 = (p.n + 3u) / 4u;`);
   L.push(`  let j0 = wid.x * ${LANES * COLS4}u + lid.x;`);
@@ -121,8 +163,11 @@ function rowHeadKernel(rows: number): Kernel {
   L.push(`  for (var q = 0u; q < p.K4; q++) {`);
   for (let m = 0; m < rows; m++) L.push(`    let a${m} = X[p.offX4 + ${m}u * p.K4 + q];`);
   L.push(`    for (var u = 0u; u < 4u; u++) {`);
-  L.push(`      let kb = (q * 4u + u) * N4;`);
-  for (let r = 0; r < COLS4; r++) L.push(`      let b${r} = W[kb + col${r}];`);
+  if (!tex) L.push(`      let kb = (q * 4u + u) * N4;`);
+  for (let r = 0; r < COLS4; r++) {
+    if (tex) L.push(`      let b${r} = textureLoad(W, vec2<u32>(col${r}, q * 4u + u), 0);`);
+    else L.push(`      let b${r} = W[kb + col${r}];`);
+  }
   for (let m = 0; m < rows; m++) {
     for (let r = 0; r < COLS4; r++) {
       L.push(`      c${m}_${r} = fma(vec4<f32>(a${m}[u]), b${r}, c${m}_${r});`);
@@ -134,11 +179,15 @@ function rowHeadKernel(rows: number): Kernel {
     for (let r = 0; r < COLS4; r++) L.push(`  store4(${m}u, j0 + ${r * LANES}u, c${m}_${r});`);
   }
   return {
-    name: `row_head_${rows}`,
+    name: `row_head_${rows}${tex ? "_tex" : ""}`,
     params: [["n", "u32"], ["K4", "u32"], ["offX4", "u32"], ["offY", "u32"], ["ldY", "u32"]],
     buffers: [
       { name: "X", type: "vec4<f32>", access: "read" },
-      { name: "W", type: "vec4<f32>", access: "read" },
+      tex ? { name: "W", type: "texture", access: "read" } : {
+        name: "W",
+        type: "vec4<f32>",
+        access: "read",
+      },
       { name: "Y", type: "f32", access: "read_write" },
     ],
     workgroupSize: [LANES, 1, 1],
@@ -187,9 +236,9 @@ export function rowHeadMatmul(x: Tensor, head: TransposedHead): Tensor {
     const rows = Math.min(ROW_HEAD_MAX_ROWS, M - m0);
     for (const c of head.chunks) {
       gpu.dispatch(
-        rowHeadKernel(rows),
+        rowHeadKernel(rows, c.tex !== undefined),
         [c.n, K / 4, m0 * K / 4, m0 * N + c.n0, N],
-        [x.whole(), c.t.whole(), y.whole()],
+        [x.whole(), c.t ? c.t.whole() : c.tex.createView(), y.whole()],
         [Math.ceil(Math.ceil(c.n / 4) / (LANES * COLS4))],
       );
     }

@@ -125,6 +125,16 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   ]);
 }
 
+/**
+ * The tiling with its rows per invocation cut to the next power of two at or above `rows` when
+ * there are fewer rows than a block (a decoding step's one row per sequence): the kernels clamp
+ * row indices, so a 32-row block over one row would compute that row 32 times.
+ */
+function fitRows(t: MatmulTiling, rows: number): MatmulTiling {
+  if (rows >= t.tm) return t;
+  return { ...t, tm: Math.min(t.tm, 2 ** Math.ceil(Math.log2(Math.max(1, rows)))) };
+}
+
 /** Lowest and highest element index a strided block touches. */
 function extent(
   s: Strided,
@@ -232,7 +242,7 @@ function matmulInto(
             const mn = Math.min(mc, M - m0);
             const ta = textureA(a, b0, bn, m0, mn, k0, kn);
             const wc = c.window(b0 * M * N + m0 * N + n0, (bn - 1) * M * N + (mn - 1) * N + nn);
-            const t = tiling;
+            const t = fitRows(tiling, mn);
             gpu.dispatch(
               matmulTexKernel(t, accumulate || k0 > 0),
               [mn, nn, ceil4(kn) / 4, mn, ceil4(kn), wc.shift, M * N, N, 1],
@@ -246,9 +256,9 @@ function matmulInto(
         }
         const nt = M <= NT_MAX_ROWS ? directNT(b, b0, bn, k0, kn, n0, nn) : null;
         const opB = nt ?? operandB(b, b0, bn, k0, kn, n0, nn, N);
-        const t = nt ? NT_TILING : tiling;
         for (let m0 = 0; m0 < M; m0 += mc) {
           const mn = Math.min(mc, M - m0);
+          const t = nt ? NT_TILING : fitRows(tiling, mn);
           const opA = operandA(a, b0, bn, m0, mn, k0, kn);
           const wc = c.window(b0 * M * N + m0 * N + n0, (bn - 1) * M * N + (mn - 1) * N + nn);
           const groupsN = nt ? Math.ceil(nn / (t.wgx * t.tn)) : Math.ceil(nn / 4 / (t.wgx * t.tn));

@@ -23,6 +23,7 @@ import { sumAll } from "./reduce.ts";
 import type { CrossEntropyOptions } from "./cross_entropy.ts";
 import { empty, expectDtype, expectSameGpu, type Tensor, tensorFrom } from "./tensor.ts";
 import { workgroupReduceWgsl } from "./wgsl_reduce.ts";
+import { chunkFitsTexture, chunkTexture, GRAD_TEX, STATS_TEX } from "./lm_head_loss_tex.ts";
 
 /** Widest vocabulary chunk (columns); narrower when many rows would overflow one binding. */
 const MAX_CHUNK = 8192;
@@ -181,7 +182,10 @@ function chunkLogits(
 export interface LmHeadLossOptions extends CrossEntropyOptions {
   /** Keep pass 1's logits for pass 2 up to this many bytes, else recompute (default 512 MiB). */
   keepLogitsBytes?: number;
-  /** How the products read their operands (see `MatmulOptions.loads`; default "auto"). */
+  /**
+   * How the products and the per-chunk kernels read their operands (see `MatmulOptions.loads`;
+   * default "auto": textures on software adapters; "storage" keeps storage buffers throughout).
+   */
   loads?: OperandLoads;
 }
 
@@ -246,13 +250,20 @@ export function lmHeadCrossEntropy(
   // With a gradient to compute, pass 2 reuses pass 1's logit chunks when they fit the budget
   // (the unfused path held the logits and their gradient at once); else it recomputes them.
   const keep = wantGrad && rows * V * 4 <= keepBytes;
+  // Software adapters read each chunk's logits as a texture where its shape allows.
+  const useTex = (n: number) => loads === "auto" && chunkFitsTexture(gpu, rows, n);
   const kept: Tensor[] = [];
   for (let v0 = 0; v0 < V; v0 += width) {
     const n = Math.min(width, V - v0);
     const logits = chunkLogits(x, w, v0, n, loads);
-    gpu.dispatch(STATS, [n, v0, v0 === 0 ? 1 : 0], [logits.whole(), ids.whole(), stats.whole()], [
-      rows,
-    ]);
+    const params = [n, v0, v0 === 0 ? 1 : 0];
+    if (useTex(n)) {
+      const tex = chunkTexture(logits, rows, n);
+      gpu.dispatch(STATS_TEX, params, [tex.createView(), ids.whole(), stats.whole()], [rows]);
+      gpu.releaseTexture(tex);
+    } else {
+      gpu.dispatch(STATS, params, [logits.whole(), ids.whole(), stats.whole()], [rows]);
+    }
     if (keep) kept.push(logits);
     else logits.dispose();
   }
@@ -279,12 +290,26 @@ export function lmHeadCrossEntropy(
   for (let v0 = 0, c = 0; v0 < V; v0 += width, c++) {
     const n = Math.min(width, V - v0);
     const d = keep ? kept[c] : chunkLogits(x, w, v0, n, loads);
-    gpu.dispatch(
-      GRAD,
-      [rows * n, n, v0, V, ignoreIndex, labelSmoothing, scale],
-      [d.whole(), ids.whole(), lse.whole()],
-      grid1d(gpu, rows * n),
-    );
+    const params = [n, v0, V, ignoreIndex, labelSmoothing, scale];
+    if (useTex(n)) {
+      const tex = chunkTexture(d, rows, n);
+      const total4 = rows * n / 4;
+      gpu.dispatch(
+        GRAD_TEX,
+        [total4, ...params],
+        [tex.createView(), d.whole(), ids.whole(), lse.whole()],
+        grid1d(gpu, total4),
+      );
+      gpu.releaseTexture(tex);
+    } else {
+      const total = rows * n;
+      gpu.dispatch(
+        GRAD,
+        [total, ...params],
+        [d.whole(), ids.whole(), lse.whole()],
+        grid1d(gpu, total),
+      );
+    }
     const dRows = { tensor: d, bs: 0, rs: n, cs: 1 };
     if (dx) {
       const wRows = { tensor: w, off: v0 * C, bs: 0, rs: C, cs: 1 };

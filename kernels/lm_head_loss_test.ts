@@ -33,12 +33,13 @@ async function check(
   g: Awaited<ReturnType<typeof gpu>>,
   [N, C, V]: number[],
   keepLogitsBytes?: number,
+  loads: "auto" | "storage" = "auto",
 ) {
   const x = randomArray(N * C, N + C, -2, 2);
   const w = randomArray(V * C, V, -2, 2);
   const targets = Array.from({ length: N }, (_, r) => r % 4 === 3 ? -100 : (r * 97) % V);
   for (const smoothing of [{}, { labelSmoothing: 0.1 }]) {
-    const options = { ...smoothing, keepLogitsBytes };
+    const options = { ...smoothing, keepLogitsBytes, loads };
     const xt = tensorFrom(g, x, [N, C], { requiresGrad: true });
     const wt = tensorFrom(g, w, [V, C], { requiresGrad: true });
     const loss = lmHeadCrossEntropy(xt, wt, targets, options);
@@ -54,12 +55,16 @@ Deno.test("lmHeadCrossEntropy() equals crossEntropy(x · wᵀ) and its gradients
   const g = await gpu();
   await check("one chunk, odd V", g, [7, 8, 301]);
   await check("more than 32 rows", g, [40, 12, 130]);
+  // Widths that are multiples of 64 take the texture kernels on a software adapter.
+  await check("one chunk 64-aligned", g, [9, 8, 256]);
+  await check("one chunk 64-aligned, storage loads", g, [9, 8, 256], undefined, "storage");
 });
 
 Deno.test("lmHeadCrossEntropy() gives the same result when the vocabulary is split into many chunks", async () => {
   const g = smallBindingGpu(await gpu(), 4096 + 256); // 1,088 floats: 128-column chunks
   await check("chunked", g, [5, 8, 450]);
   await check("chunked, logits recomputed in pass 2", g, [5, 8, 450], 0);
+  await check("chunked, storage loads", g, [5, 8, 450], undefined, "storage");
 });
 
 Deno.test("lmHeadCrossEntropy() rejects a target outside the vocabulary, naming row and value", async () => {

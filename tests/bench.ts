@@ -21,6 +21,7 @@ import { backward } from "../kernels/autograd.ts";
 import { AdamW } from "../kernels/adamw.ts";
 import { type Tensor, tensorFrom } from "../kernels/tensor.ts";
 import { randomArray } from "../kernels/testing.ts";
+import { scale } from "../kernels/elementwise.ts";
 import { type GPT2Config, PRESETS } from "../model/config.ts";
 import { GPT2 } from "../model/gpt2.ts";
 import { initParameters } from "../model/init.ts";
@@ -94,8 +95,17 @@ function keyed(key: string, value: number, unit: string, detail: string) {
   row(key, `${value.toFixed(value < 100 ? 2 : 0)} ${unit}`, detail);
 }
 
-/** Median wall time of `fn` (which records GPU work) over `reps` runs after one warm-up. */
-async function time(g: Gpu, fn: () => void | Promise<unknown>, reps = 3): Promise<number> {
+/**
+ * Median wall time of `fn` (which records GPU work) over `reps` runs after one warm-up. With
+ * `calls` > 1 each run records `fn` that many times before one wait and reports the time per
+ * call, so that the fixed cost of waiting for the device (the "wait floor" row) is spread.
+ */
+async function time(
+  g: Gpu,
+  fn: () => void | Promise<unknown>,
+  reps = 3,
+  calls = 1,
+): Promise<number> {
   await g.scopeAsync(async () => {
     await fn();
     await g.sync();
@@ -104,12 +114,24 @@ async function time(g: Gpu, fn: () => void | Promise<unknown>, reps = 3): Promis
   for (let r = 0; r < reps; r++) {
     await g.scopeAsync(async () => {
       const t0 = performance.now();
-      await fn();
+      for (let c = 0; c < calls; c++) await fn();
       await g.sync();
-      times.push(performance.now() - t0);
+      times.push((performance.now() - t0) / calls);
     });
   }
   return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+}
+
+{
+  const one = rand([1], 0);
+  const floor = await time(gpu, () => void gpu.noGrad(() => scale(one, 1)), 5);
+  row(
+    "wait floor: one tiny dispatch + wait",
+    `${floor.toFixed(1)} ms`,
+    "Deno's WebGPU sleeps ~10 ms between device polls while waiting; op rows below time " +
+      "several calls per wait",
+  );
+  one.dispose();
 }
 
 function rand(shape: number[], seed: number, requiresGrad = false): Tensor {
@@ -125,15 +147,21 @@ async function matmulRow(label: string, M: number, K: number, N: number, transB 
   const b = rand(transB ? [N, K] : [K, N], 2);
   const flops = 2 * M * N * K;
   const reps = flops > 2e10 ? 1 : 3;
-  const fwd = await time(gpu, () => void gpu.noGrad(() => matmul(a, b, { transB })), reps);
+  const calls = flops > 2e10 ? 1 : 3;
+  const fwd = await time(gpu, () => void gpu.noGrad(() => matmul(a, b, { transB })), reps, calls);
   const g = rand([M, N], 3);
   // Backward of C = A·op(B): dA = dC·op(B)ᵀ and dB = Aᵀ·dC (or dCᵀ·A when B is transposed).
-  const bwd = await time(gpu, () =>
-    gpu.noGrad(() => {
-      matmul(g, b, { transB: !transB });
-      if (transB) matmul(g, a, { transA: true });
-      else matmul(a, g, { transA: true });
-    }), reps);
+  const bwd = await time(
+    gpu,
+    () =>
+      gpu.noGrad(() => {
+        matmul(g, b, { transB: !transB });
+        if (transB) matmul(g, a, { transA: true });
+        else matmul(a, g, { transA: true });
+      }),
+    reps,
+    calls,
+  );
   if (M === 1024 && N === 1024 && K === 1024) {
     keyed(KEYS.matmul, flops / fwd / 1e6, "GFLOP/s", `${fwd.toFixed(0)} ms fwd`);
   }
@@ -199,11 +227,22 @@ async function changeRows(C: number, label: string) {
   for (const M of [1, 12]) {
     const x = rand([M, C], 12);
     const head = transposeHead(w);
-    const before = await time(gpu, () => void gpu.noGrad(() => matmul(x, w, { transB: true })));
-    const after = await time(gpu, () => void rowHeadMatmul(x, head));
+    const storageHead = transposeHead(w, { loads: "storage" });
+    // Ten calls per wait: one call is a few ms, the wait floor ~10.
+    const before = await time(
+      gpu,
+      () => void gpu.noGrad(() => matmul(x, w, { transB: true })),
+      3,
+      10,
+    );
+    const storage = await time(gpu, () => void rowHeadMatmul(x, storageHead), 3, 10);
+    const after = await time(gpu, () => void rowHeadMatmul(x, head), 3, 10);
+    const textured = head.chunks[0].tex !== undefined;
     head.dispose();
+    storageHead.dispose();
     if (C === 128 && M === 1) {
-      const detail = "rowHeadMatmul over the once-transposed weight, no readback";
+      const detail =
+        "rowHeadMatmul over the once-transposed weight, no readback, 10 calls per wait";
       peerRows.push({ key: KEYS.headRow, value: after, unit: "ms", detail });
     }
     row(
@@ -211,6 +250,13 @@ async function changeRows(C: number, label: string) {
       `${before.toFixed(1)} → ${after.toFixed(1)} ms (${(before / after).toFixed(2)}×)`,
       "kernels/row_head.ts; the weight is transposed once per generate()",
     );
+    if (textured) {
+      row(
+        `${label} decoding LM head, ${M} row${M > 1 ? "s" : ""}: row head, storage → texture loads`,
+        `${storage.toFixed(1)} → ${after.toFixed(1)} ms (${(storage / after).toFixed(2)}×)`,
+        'transposeHead(w, { loads: "storage" }) against the default on a software adapter',
+      );
+    }
     x.dispose();
   }
   const N = 1024;

@@ -7,9 +7,10 @@
  *
  * Every buffer the recorded ops bind stays theirs while the recording lives: a buffer released
  * while recording (an intermediate tensor) is held by the recording instead of going back to
- * the pool, and given back by {@link Recording.dispose}. A texture a recorded dispatch binds
- * (the decoding LM head's transposed weight, kernels/row_head.ts) stays its owner's, who keeps
- * it alive while the recording lives; buffer-to-texture copies cannot be recorded.
+ * the pool, and given back by {@link Recording.dispose}; so is a pooled texture (the matmul's
+ * operand copies, which are recorded too). A texture the caller made and bound (the decoding
+ * LM head's transposed weight, kernels/row_head.ts) stays its owner's, who keeps it alive while
+ * the recording lives.
  *
  * @module
  */
@@ -27,6 +28,7 @@ export class Recording {
   readonly commands: readonly RecordedCommand[];
   readonly #uniforms: GPUBuffer | null;
   #held: GPUBuffer[];
+  #heldTextures: GPUTexture[];
   #disposed = false;
 
   /** Wraps recorded commands; made by {@link captureCommands}. */
@@ -35,11 +37,13 @@ export class Recording {
     commands: RecordedCommand[],
     uniforms: GPUBuffer | null,
     held: GPUBuffer[],
+    heldTextures: GPUTexture[] = [],
   ) {
     this.gpu = gpu;
     this.commands = commands;
     this.#uniforms = uniforms;
     this.#held = held;
+    this.#heldTextures = heldTextures;
   }
 
   /** Encodes the recorded commands again, in order with everything else recorded on the gpu. */
@@ -48,10 +52,15 @@ export class Recording {
     this.gpu.encodeRecorded(this.commands);
   }
 
-  /** Gives the held buffers back to the pool and frees the uniform blocks; safe to call twice. */
+  /**
+   * Gives the held buffers and textures back to the pool and frees the uniform blocks; safe to
+   * call twice.
+   */
   dispose(): void {
     for (const b of this.#held) this.gpu.release(b);
+    for (const t of this.#heldTextures) this.gpu.releaseTexture(t);
     this.#held = [];
+    this.#heldTextures = [];
     if (!this.#disposed) this.#uniforms?.destroy();
     this.#disposed = true;
   }
@@ -93,13 +102,15 @@ export function captureCommands<T>(
 ): { result: T; recording: Recording } {
   if (gpu.recorder) throw new Error("captureCommands: the gpu is already recording");
   gpu.flush();
-  const pending: (PendingDispatch | Extract<RecordedCommand, { kind: "copy" }>)[] = [];
+  const pending: (PendingDispatch | Exclude<RecordedCommand, { kind: "dispatch" }>)[] = [];
   const held: GPUBuffer[] = [];
+  const heldTextures: GPUTexture[] = [];
   const recorder: CommandRecorder = {
     dispatch: (kernel, pipeline, uniforms, buffers, workgroups) =>
       pending.push({ kernel, pipeline, uniforms, buffers: [...buffers], workgroups }),
     copy: (command) => pending.push(command),
     hold: (buffer) => held.push(buffer),
+    holdTexture: (texture) => heldTextures.push(texture),
   };
   gpu.recorder = recorder;
   let result: T;
@@ -108,6 +119,7 @@ export function captureCommands<T>(
   } catch (e) {
     gpu.recorder = null;
     for (const b of held) gpu.release(b);
+    for (const t of heldTextures) gpu.releaseTexture(t);
     throw e;
   } finally {
     gpu.recorder = null;
@@ -142,5 +154,5 @@ export function captureCommands<T>(
     };
   });
   if (uniforms) device.queue.writeBuffer(uniforms, 0, data);
-  return { result, recording: new Recording(gpu, commands, uniforms, held) };
+  return { result, recording: new Recording(gpu, commands, uniforms, held, heldTextures) };
 }

@@ -3,6 +3,8 @@ import { captureCommands } from "./capture.ts";
 import { add, fill, mul } from "./elementwise.ts";
 import { acquireGpu } from "./gpu.ts";
 import { empty, tensorFrom } from "./tensor.ts";
+import { matmul, matmulCpu } from "./matmul.ts";
+import { assertClose, randomArray } from "./testing.ts";
 
 const gpu = await acquireGpu();
 
@@ -45,4 +47,28 @@ Deno.test("captureCommands() refuses a readback while recording and a nested rec
   await assert.rejects(reading!, /cannot read back while commands are being recorded/);
   recording.dispose();
   x.dispose();
+});
+
+Deno.test("captureCommands() replays a matmul whose operands are copied into pooled textures", async () => {
+  // 40 rows take the texture path on a software adapter: the copies into textures are recorded.
+  const [M, K, N] = [40, 8, 64];
+  const a = tensorFrom(gpu, randomArray(M * K, 1), [M, K]);
+  const b = tensorFrom(gpu, randomArray(K * N, 2), [K, N]);
+  const { result: c, recording } = captureCommands(gpu, () => gpu.noGrad(() => matmul(a, b)));
+  const copies = recording.commands.filter((command) => command.kind === "texture").length;
+  assert.equal(copies > 0, gpu.isSoftware, `${copies} texture copies recorded`);
+  for (const seed of [3, 4]) {
+    const next = randomArray(M * K, seed);
+    gpu.write(a.buffer, 0, next);
+    // Pooled textures taken and filled between replays must not be the recording's.
+    gpu.scope(() => gpu.noGrad(() => matmul(tensorFrom(gpu, randomArray(M * K, 9), [M, K]), b)));
+    recording.replay();
+    assertClose(
+      await c.readFloat(),
+      matmulCpu(next, [M, K], await b.readFloat(), [K, N]),
+      `seed ${seed}`,
+    );
+  }
+  recording.dispose();
+  for (const t of [a, b, c]) t.dispose();
 });

@@ -24,6 +24,15 @@ export type RecordedCommand =
     dst: GPUBuffer;
     dstOffset: number;
     bytes: number;
+  }
+  | {
+    kind: "texture";
+    src: GPUBuffer;
+    offset: number;
+    bytesPerRow: number;
+    texture: GPUTexture;
+    width: number;
+    height: number;
   };
 
 /**
@@ -42,10 +51,12 @@ export interface CommandRecorder {
     buffers: (BufferWindow | GPUTextureView)[],
     workgroups: [number, number, number],
   ): void;
-  /** Takes one buffer-to-buffer copy. */
-  copy(command: Extract<RecordedCommand, { kind: "copy" }>): void;
+  /** Takes one buffer-to-buffer or buffer-to-texture copy. */
+  copy(command: Exclude<RecordedCommand, { kind: "dispatch" }>): void;
   /** Keeps a buffer released while recording (the recording still binds it). */
   hold(buffer: GPUBuffer): void;
+  /** Keeps a pooled texture released while recording (the recording still binds it). */
+  holdTexture(texture: GPUTexture): void;
 }
 
 /** A contiguous byte range of a buffer, bound to one kernel binding. */
@@ -286,7 +297,8 @@ export class Gpu {
     this.#checkAlive("encodeRecorded");
     for (const c of commands) {
       if (c.kind === "dispatch") this.#encodeDispatch(c.name, c.pipeline, c.group, c.workgroups);
-      else this.copy(c.src, c.srcOffset, c.dst, c.dstOffset, c.bytes);
+      else if (c.kind === "copy") this.copy(c.src, c.srcOffset, c.dst, c.dstOffset, c.bytes);
+      else this.copyToTexture(c.src, c.offset, c.bytesPerRow, c.texture, c.width, c.height);
     }
   }
 
@@ -317,8 +329,15 @@ export class Gpu {
     });
   }
 
-  /** Returns a texture to the pool. Later commands may reuse it: queue order keeps that safe. */
+  /**
+   * Returns a texture to the pool. Later commands may reuse it: queue order keeps that safe.
+   * While recording, the recording keeps it instead (its commands still bind it).
+   */
   releaseTexture(texture: GPUTexture): void {
+    if (this.recorder) {
+      this.recorder.holdTexture(texture);
+      return;
+    }
     const key = `${texture.width}x${texture.height}`;
     const free = this.#textures.get(key) ?? [];
     free.push(texture);
@@ -338,7 +357,10 @@ export class Gpu {
     height: number,
   ): void {
     this.#checkAlive("copyToTexture");
-    if (this.recorder) throw new Error("copyToTexture: a recording cannot hold texture copies");
+    if (this.recorder) {
+      this.recorder.copy({ kind: "texture", src, offset, bytesPerRow, texture, width, height });
+      return;
+    }
     if (!this.#encoder) this.#encoder = this.device.createCommandEncoder();
     this.#pass?.end();
     this.#pass = null;

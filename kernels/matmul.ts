@@ -206,8 +206,7 @@ function matmulInto(
   // Software adapters read the operands as textures (see matmulTexKernel) unless the few-row
   // NT path applies; a texture is at most D texels on a side, which bounds the chunks.
   const D = gpu.device.limits.maxTextureDimension2D;
-  // A recording (capture.ts) replays bind groups over buffers only: it keeps storage loads.
-  const useTex = loads === "auto" && gpu.isSoftware && gpu.recorder === null &&
+  const useTex = loads === "auto" && gpu.isSoftware &&
     (M > NT_MAX_ROWS || !directNT(b, 0, 1, 0, kc, 0, 1));
   if (useTex) {
     mc = Math.min(mc, D);

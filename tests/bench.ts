@@ -287,6 +287,8 @@ async function changeRows(C: number, label: string) {
 }
 
 async function modelRows(key: string, label: string, config: GPT2Config, B: number, T: number) {
+  // The memory row below counts this model's training only, not earlier rows' pooled buffers.
+  gpu.trimPool();
   const model = GPT2.fromTensors(gpu, config, initParameters(config, 0));
   const ids = Int32Array.from({ length: B * T }, (_, i) => (i * 7919) % config.vocabSize);
   const input = { ids, batch: B, seqLen: T };

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { crossEntropy } from "../kernels/cross_entropy.ts";
+import { lmHeadCrossEntropy } from "../kernels/lm_head_loss.ts";
 import { reshape } from "../kernels/shape.ts";
 import type { GPT2 } from "../model/gpt2.ts";
 import { countTargets, IGNORE_INDEX, lmLoss, shiftTargets } from "../model/lm_loss.ts";
@@ -88,7 +88,7 @@ export async function continuationPerplexity(
       );
     }
   });
-  const V = model.config.vocabSize;
+  const C = model.config.nEmbd;
   let nll = 0;
   let count = 0;
   for (let i = 0; i < sequences.length; i += batchSize) {
@@ -103,8 +103,9 @@ export async function continuationPerplexity(
     const mean = await model.gpu.scopeAsync(async () => {
       const loss = model.gpu.noGrad(() => {
         const input = { ids: b.ids, mask: b.mask, batch: b.batch, seqLen: b.seqLen };
-        const logits = model.logits(model.forward(input).hidden);
-        return crossEntropy(reshape(logits, [b.batch * b.seqLen, V]), targets, {
+        // The tied head fused with the loss, as lmLoss does: the logits are never held whole.
+        const rows = reshape(model.forward(input).hidden, [b.batch * b.seqLen, C]);
+        return lmHeadCrossEntropy(rows, model.param("wte.weight"), targets, {
           ignoreIndex: IGNORE_INDEX,
         });
       });

@@ -38,7 +38,17 @@ console.log(
 console.log("| strategy | tokens/s | vs full | GPU memory (MiB) |");
 console.log("| --- | --- | --- | --- |");
 let fullRate = 0;
-for (const row of ["full", "last4", "lora", "prefix", "unlikelihood", "prefix-unlikelihood"]) {
+const rows = [
+  "full",
+  "last4",
+  "lora",
+  "prefix",
+  "prefix-offset",
+  "unlikelihood",
+  "prefix-unlikelihood",
+  "prefix-offset-unlikelihood",
+];
+for (const row of rows) {
   const c = defaultConfig("sonnet", row);
   const model = GPT2.fromTensors(gpu, config, initParameters(config, 0));
   const strategy = findStrategy(c.uses, "sonnet").attach(model, {

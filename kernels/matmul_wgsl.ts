@@ -85,22 +85,11 @@ export function matmulKernel(t: MatmulTiling, accumulate: boolean): Kernel {
     L.push(`    {`);
     L.push(`      let kb = (q * 4u + ${u}u) * p.ldB4;`);
     for (let j = 0; j < tn; j++) L.push(`      let b${j} = B4[bc${j} + kb];`);
-    for (let i = 0; i < tm; i++) {
-      for (let j = 0; j < tn; j++) {
-        L.push(`      c${i}_${j} = fma(vec4<f32>(a${i}[${u}]), b${j}, c${i}_${j});`);
-      }
-    }
+    pushOuterProduct(L, tm, tn, u);
     L.push(`    }`);
   }
   L.push(`  }`);
-  L.push(`  let cBase = p.offC + b * p.bsC;`);
-  for (let i = 0; i < tm; i++) {
-    L.push(`  if (m0 + ${i}u < p.M) {`);
-    L.push(`    let row = cBase + (m0 + ${i}u) * p.ldC;`);
-    for (let j = 0; j < tn; j++) L.push(`    store4(row, (j0 + ${j * wgx}u) * 4u, c${i}_${j});`);
-    L.push(`  }`);
-  }
-  const assign = accumulate ? "C[row + n + q] + p.alpha * v[q]" : "p.alpha * v[q]";
+  pushStoreBlock(L, tm, tn, wgx);
   return {
     name: `matmul4_${tm}x${tn}_${wgx}x${wgy}${accumulate ? "_acc" : ""}`,
     params: MATMUL_PARAMS.map((n) => [n, n === "alpha" ? "f32" : "u32"] as const),
@@ -110,11 +99,7 @@ export function matmulKernel(t: MatmulTiling, accumulate: boolean): Kernel {
       { name: "C", type: "f32", access: "read_write" },
     ],
     workgroupSize: [wgx, wgy, 1],
-    prelude: `fn store4(row: u32, n: u32, v: vec4<f32>) {
-  for (var q = 0u; q < 4u; q++) {
-    if (n + q < p.N) { C[row + n + q] = ${assign}; }
-  }
-}`,
+    prelude: store4Wgsl(accumulate),
     body: L.join("\n"),
   };
 }
@@ -256,22 +241,11 @@ export function matmulTexKernel(t: MatmulTiling, accumulate: boolean): Kernel {
     for (let j = 0; j < tn; j++) {
       L.push(`      let b${j} = textureLoad(Bt, vec2<u32>(bc${j}, kr), 0);`);
     }
-    for (let i = 0; i < tm; i++) {
-      for (let j = 0; j < tn; j++) {
-        L.push(`      c${i}_${j} = fma(vec4<f32>(a${i}[${u}]), b${j}, c${i}_${j});`);
-      }
-    }
+    pushOuterProduct(L, tm, tn, u);
     L.push(`    }`);
   }
   L.push(`  }`);
-  L.push(`  let cBase = p.offC + b * p.bsC;`);
-  for (let i = 0; i < tm; i++) {
-    L.push(`  if (m0 + ${i}u < p.M) {`);
-    L.push(`    let row = cBase + (m0 + ${i}u) * p.ldC;`);
-    for (let j = 0; j < tn; j++) L.push(`    store4(row, (j0 + ${j * wgx}u) * 4u, c${i}_${j});`);
-    L.push(`  }`);
-  }
-  const assign = accumulate ? "C[row + n + q] + p.alpha * v[q]" : "p.alpha * v[q]";
+  pushStoreBlock(L, tm, tn, wgx);
   return {
     name: `matmul_tex_${tm}x${tn}_${wgx}${accumulate ? "_acc" : ""}`,
     params: MATMUL_TEX_PARAMS.map((n) => [n, n === "alpha" ? "f32" : "u32"] as const),
@@ -281,11 +255,37 @@ export function matmulTexKernel(t: MatmulTiling, accumulate: boolean): Kernel {
       { name: "C", type: "f32", access: "read_write" },
     ],
     workgroupSize: [wgx, 1, 1],
-    prelude: `fn store4(row: u32, n: u32, v: vec4<f32>) {
+    prelude: store4Wgsl(accumulate),
+    body: L.join("\n"),
+  };
+}
+
+/** The `u`-th K step of a register block: c[i][j] += a_i[u] · b_j for every row i and column j. */
+function pushOuterProduct(L: string[], tm: number, tn: number, u: number): void {
+  for (let i = 0; i < tm; i++) {
+    for (let j = 0; j < tn; j++) {
+      L.push(`      c${i}_${j} = fma(vec4<f32>(a${i}[${u}]), b${j}, c${i}_${j});`);
+    }
+  }
+}
+
+/** Writes a register block's `tm` rows × `tn` vec4 columns into C through `store4`. */
+function pushStoreBlock(L: string[], tm: number, tn: number, wgx: number): void {
+  L.push(`  let cBase = p.offC + b * p.bsC;`);
+  for (let i = 0; i < tm; i++) {
+    L.push(`  if (m0 + ${i}u < p.M) {`);
+    L.push(`    let row = cBase + (m0 + ${i}u) * p.ldC;`);
+    for (let j = 0; j < tn; j++) L.push(`    store4(row, (j0 + ${j * wgx}u) * 4u, c${i}_${j});`);
+    L.push(`  }`);
+  }
+}
+
+/** `store4(row, n, v)`: C[row + n + q] (+)= alpha · v[q] for the columns q below N. */
+function store4Wgsl(accumulate: boolean): string {
+  const assign = accumulate ? "C[row + n + q] + p.alpha * v[q]" : "p.alpha * v[q]";
+  return `fn store4(row: u32, n: u32, v: vec4<f32>) {
   for (var q = 0u; q < 4u; q++) {
     if (n + q < p.N) { C[row + n + q] = ${assign}; }
   }
-}`,
-    body: L.join("\n"),
-  };
+}`;
 }

@@ -22,48 +22,19 @@ import { matmulStrided, type OperandLoads } from "./matmul.ts";
 import { sumAll } from "./reduce.ts";
 import type { CrossEntropyOptions } from "./cross_entropy.ts";
 import { empty, expectDtype, expectSameGpu, type Tensor, tensorFrom } from "./tensor.ts";
-import { workgroupReduceWgsl } from "./wgsl_reduce.ts";
-import { chunkFitsTexture, chunkTexture, GRAD_TEX, STATS_TEX } from "./lm_head_loss_tex.ts";
+import {
+  chunkFitsTexture,
+  chunkTexture,
+  GRAD,
+  GRAD_TEX,
+  STATS,
+  STATS_TEX,
+} from "./lm_head_loss_chunk.ts";
 
 /** Widest vocabulary chunk (columns); narrower when many rows would overflow one binding. */
 const MAX_CHUNK = 8192;
-const WG = 32;
 /** Largest logits (bytes) kept from pass 1 for pass 2 instead of recomputed. */
 const KEEP_LOGITS_BYTES = 512 * 2 ** 20;
-
-/** Per row: fold one chunk of logits into the running (max, sum of exp, sum, target logit). */
-const STATS: Kernel = {
-  name: "lm_head_loss_stats",
-  params: [["n", "u32"], ["v0", "u32"], ["first", "u32"]],
-  buffers: [
-    { name: "logits", type: "f32", access: "read" },
-    { name: "targets", type: "i32", access: "read" },
-    { name: "stats", type: "vec4<f32>", access: "read_write" },
-  ],
-  workgroupSize: [WG, 1, 1],
-  prelude: workgroupReduceWgsl(WG),
-  body: `  let r = wid.x;
-  let base = r * p.n;
-  var m = -3.4028235e38;
-  for (var j = lid.x; j < p.n; j += ${WG}u) { m = max(m, logits[base + j]); }
-  m = group_max(m, lid.x);
-  var acc = vec2(0.0, 0.0);
-  for (var j = lid.x; j < p.n; j += ${WG}u) {
-    let v = logits[base + j];
-    acc += vec2(exp(v - m), v);
-  }
-  let s = group_sum2(acc, lid.x);
-  if (lid.x != 0u) { return; }
-  var st = vec4(m, s.x, s.y, 0.0);
-  if (p.first == 0u) {
-    let old = stats[r];
-    let mm = max(old.x, m);
-    st = vec4(mm, old.y * exp(old.x - mm) + s.x * exp(m - mm), old.z + s.y, old.w);
-  }
-  let t = targets[r];
-  if (t >= i32(p.v0) && t < i32(p.v0 + p.n)) { st.w = logits[base + u32(t) - p.v0]; }
-  stats[r] = st;`,
-};
 
 /** Per row: log-sum-exp and the smoothed loss from the running statistics (0 when ignored). */
 const FINISH: Kernel = {
@@ -83,29 +54,6 @@ const FINISH: Kernel = {
   lse[r] = l;
   if (targets[r] == p.ignore) { loss[r] = 0.0; return; }
   loss[r] = (1.0 - p.smoothing) * (l - st.w) + p.smoothing * (l - st.z / f32(p.vocab));`,
-};
-
-/** In place: logits of one chunk → (softmax − (1 − ε)·one-hot − ε/V) · scale, 0 when ignored. */
-const GRAD: Kernel = {
-  name: "lm_head_loss_grad",
-  params: [["total", "u32"], ["n", "u32"], ["v0", "u32"], ["vocab", "u32"], ["ignore", "i32"], [
-    "smoothing",
-    "f32",
-  ], ["scale", "f32"]],
-  buffers: [
-    { name: "d", type: "f32", access: "read_write" },
-    { name: "targets", type: "i32", access: "read" },
-    { name: "lse", type: "f32", access: "read" },
-  ],
-  workgroupSize: [256, 1, 1],
-  body: `  let i = ${LINEAR_INDEX};
-  if (i >= p.total) { return; }
-  let r = i / p.n;
-  let j = i % p.n;
-  let t = targets[r];
-  let k = select(p.scale, 0.0, t == p.ignore);
-  let hot = select(0.0, 1.0 - p.smoothing, i32(p.v0 + j) == t);
-  d[i] = (exp(d[i] - lse[r]) - p.smoothing / f32(p.vocab) - hot) * k;`,
 };
 
 /** dst[shift + j·C + c] = src[c·n + j]: a (C, n) block transposed into rows of dw. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { backward } from "./autograd.ts";
 import { lmHeadCrossEntropy } from "./lm_head_loss.ts";
-import { chunkFitsTexture } from "./lm_head_loss_tex.ts";
+import { chunkFitsTexture } from "./lm_head_loss_chunk.ts";
 import { tensorFrom } from "./tensor.ts";
 import { randomArray, testGpu } from "./testing.ts";
 

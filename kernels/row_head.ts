@@ -54,11 +54,14 @@ const TRANSPOSE_4X4: Kernel = {
 
 /**
  * One column range [n0, n0 + n) of Wᵀ, (K, ld) zero-padded: in a storage buffer (`t`) or, on
- * software adapters, in an rgba32float texture of ld/4 × K texels (`tex`).
+ * software adapters, in an rgba32float texture of ld/4 × K texels (`tex`, bound through `view`).
  */
 export type HeadChunk =
   & { n0: number; n: number }
-  & ({ t: Tensor; tex?: undefined } | { t?: undefined; tex: GPUTexture });
+  & (
+    | { t: Tensor; tex?: undefined; view?: undefined }
+    | { t?: undefined; tex: GPUTexture; view: GPUTextureView }
+  );
 
 /** A weight (N, K) transposed to (K, N) in column chunks, for {@link rowHeadMatmul}. */
 export interface TransposedHead {
@@ -136,7 +139,7 @@ export function transposeHead(w: Tensor, options: TransposeHeadOptions = {}): Tr
       });
       gpu.copyToTexture(t.buffer, 0, ld * 4, tex, ld / 4, K);
       t.dispose();
-      chunks.push({ n0, n, tex });
+      chunks.push({ n0, n, tex, view: tex.createView() });
     } else {
       gpu.keep(t);
       chunks.push({ n0, n, t });
@@ -238,7 +241,7 @@ export function rowHeadMatmul(x: Tensor, head: TransposedHead): Tensor {
       gpu.dispatch(
         rowHeadKernel(rows, c.tex !== undefined),
         [c.n, K / 4, m0 * K / 4, m0 * N + c.n0, N],
-        [x.whole(), c.t ? c.t.whole() : c.tex.createView(), y.whole()],
+        [x.whole(), c.t ? c.t.whole() : c.view, y.whole()],
         [Math.ceil(Math.ceil(c.n / 4) / (LANES * COLS4))],
       );
     }

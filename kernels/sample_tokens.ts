@@ -18,6 +18,7 @@
  */
 import type { Kernel } from "./kernel.ts";
 import { empty, expectDtype, type Tensor } from "./tensor.ts";
+import { workgroupReduceFn } from "./wgsl_reduce.ts";
 
 const LANES = 256;
 
@@ -25,39 +26,9 @@ const LANES = 256;
 const PRELUDE = `var<workgroup> redF: array<f32, ${LANES}>;
 var<workgroup> redU: array<u32, ${LANES}>;
 var<workgroup> pick: u32;
-fn sum_f(v: f32, lane: u32) -> f32 {
-  redF[lane] = v;
-  workgroupBarrier();
-  for (var s = ${LANES / 2}u; s > 0u; s >>= 1u) {
-    if (lane < s) { redF[lane] += redF[lane + s]; }
-    workgroupBarrier();
-  }
-  let total = redF[0];
-  workgroupBarrier();
-  return total;
-}
-fn max_f(v: f32, lane: u32) -> f32 {
-  redF[lane] = v;
-  workgroupBarrier();
-  for (var s = ${LANES / 2}u; s > 0u; s >>= 1u) {
-    if (lane < s) { redF[lane] = max(redF[lane], redF[lane + s]); }
-    workgroupBarrier();
-  }
-  let m = redF[0];
-  workgroupBarrier();
-  return m;
-}
-fn sum_u(v: u32, lane: u32) -> u32 {
-  redU[lane] = v;
-  workgroupBarrier();
-  for (var s = ${LANES / 2}u; s > 0u; s >>= 1u) {
-    if (lane < s) { redU[lane] += redU[lane + s]; }
-    workgroupBarrier();
-  }
-  let total = redU[0];
-  workgroupBarrier();
-  return total;
-}
+${workgroupReduceFn("sum_f", "redF", "f32", LANES, (a, b) => `${a} + ${b}`)}
+${workgroupReduceFn("max_f", "redF", "f32", LANES, (a, b) => `max(${a}, ${b})`)}
+${workgroupReduceFn("sum_u", "redU", "u32", LANES, (a, b) => `${a} + ${b}`)}
 // s + v with the rounding error carried in .y (Kahan).
 fn kahan(s: vec2<f32>, v: f32) -> vec2<f32> {
   let y = v - s.y;

@@ -39,3 +39,37 @@ fn group_sum2(v: vec2<f32>, lane: u32) -> vec2<f32> {
   return total;
 }`;
 }
+
+/**
+ * WGSL for `fn <name>(v: <type>, lane: u32) -> <type>`: a tree reduction over the workgroup
+ * array `arr` (declared by the caller, one element per invocation, `size` a power of two) with
+ * `combine(a, b)`, whose result every invocation receives. Every lane must call it.
+ *
+ * @example
+ * ```ts
+ * const fn = workgroupReduceFn("sum_u", "redU", "u32", 256, (a, b) => `${a} + ${b}`);
+ * console.log(fn.startsWith("fn sum_u(v: u32, lane: u32) -> u32 {")); // true
+ * ```
+ */
+export function workgroupReduceFn(
+  name: string,
+  arr: string,
+  type: string,
+  size: number,
+  combine: (a: string, b: string) => string,
+): string {
+  if (!Number.isInteger(Math.log2(size))) {
+    throw new Error(`workgroupReduceFn: size must be a power of two, got ${size}`);
+  }
+  return `fn ${name}(v: ${type}, lane: u32) -> ${type} {
+  ${arr}[lane] = v;
+  workgroupBarrier();
+  for (var s = ${size / 2}u; s > 0u; s >>= 1u) {
+    if (lane < s) { ${arr}[lane] = ${combine(`${arr}[lane]`, `${arr}[lane + s]`)}; }
+    workgroupBarrier();
+  }
+  let total = ${arr}[0];
+  workgroupBarrier();
+  return total;
+}`;
+}
